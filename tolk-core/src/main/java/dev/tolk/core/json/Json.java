@@ -1,0 +1,36 @@
+package dev.tolk.core.json;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+/**
+ * The one shared Jackson configuration of Tolk. Every class that reads or writes JSON uses {@link #MAPPER}
+ * or {@link #FACTORY}; nothing else creates an {@code ObjectMapper}.
+ *
+ * <p>Limits: nesting depth 256 and string length 64 MiB, so hostile input fails fast with a parse error
+ * (which the caller turns into a 400) instead of exhausting the stack or heap.
+ */
+public final class Json {
+    /** Maximum nesting depth accepted in any JSON document. */
+    public static final int MAX_NESTING_DEPTH = 256;
+    /** Maximum length of one JSON string value, in characters. */
+    public static final int MAX_STRING_LENGTH = 64 * 1024 * 1024;
+
+    public static final JsonFactory FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_NESTING_DEPTH)
+                    .maxStringLength(MAX_STRING_LENGTH)
+                    .build())
+            .build();
+
+    public static final ObjectMapper MAPPER = JsonMapper.builder(FACTORY)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            .build();
+
+    private Json() {}
+}
