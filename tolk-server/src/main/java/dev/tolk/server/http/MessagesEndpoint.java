@@ -75,10 +75,15 @@ final class MessagesEndpoint {
                 clientGone.set(true);
                 call.abort(t);
             });
+            ClientWatch watch = new ClientWatch(x.request, () -> {
+                clientGone.set(true);
+                call.abort(new IOException("client disconnected"));
+            });
             org.eclipse.jetty.client.Response head;
             try {
                 head = call.awaitHead();
             } catch (IOException e) {
+                watch.close();
                 if (clientGone.get()) {
                     cancelled(x, "before_response");
                     return;
@@ -88,6 +93,7 @@ final class MessagesEndpoint {
                 return;
             }
             if (head.getStatus() != 200) {
+                watch.close();
                 byte[] err = call.readBody(MAX_UPSTREAM_ERROR_BODY);
                 ContextOverflow overflow = ErrorMapping.contextOverflow(head.getStatus(), err);
                 if (overflow != null && overflow.promptTokens().isPresent()) {
@@ -112,9 +118,10 @@ final class MessagesEndpoint {
                 return;
             }
             if (tr.facts().stream()) {
+                watch.close(); // from here on, pings and writes notice a departed client
                 stream(x, tr, call, clientGone, upstreamBody.length);
             } else {
-                nonStream(x, tr, call, clientGone, upstreamBody.length);
+                nonStream(x, tr, call, clientGone, upstreamBody.length, watch);
             }
             return;
         }
@@ -146,11 +153,12 @@ final class MessagesEndpoint {
     }
 
     private void nonStream(Exchange x, TranslatedRequest tr, UpstreamClient.Exchange call, AtomicBoolean clientGone,
-                           int bodyBytes) throws IOException {
+                           int bodyBytes, ClientWatch watch) throws IOException {
         byte[] body;
         try {
             body = call.readBody(MAX_UPSTREAM_BODY);
         } catch (IOException e) {
+            watch.close();
             if (clientGone.get()) {
                 cancelled(x, "non_streaming");
                 return;
@@ -159,6 +167,7 @@ final class MessagesEndpoint {
             fail(x, AnthropicError.api("upstream connection failed while reading the response: " + e.getMessage()));
             return;
         }
+        watch.close(); // before answering: the client may send its next request at once on this connection
         x.ttftNanos = System.nanoTime() - x.startNanos;
         try {
             TranslatedResponse r = ResponseTranslator.translate(body, tr.facts(), Ids.messageId());
