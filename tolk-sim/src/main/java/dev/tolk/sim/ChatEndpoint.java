@@ -29,6 +29,7 @@ final class ChatEndpoint {
 
     void reset() {
         position.set(0);
+        ids.set(0);
         cache.clear();
         scenario = Scenario.empty();
     }
