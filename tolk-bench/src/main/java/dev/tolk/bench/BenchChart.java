@@ -48,7 +48,7 @@ final class BenchChart {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         JsonNode m = r.path("machine");
         g.drawString(m.path("cores").asInt() + " cores, " + m.path("javaVersion").asText() + "; simulator: "
-                + BenchSettings.STREAM_CHUNKS + "-chunk streams; medians; " + r.path("timestamp").asText()
+                + BenchSettings.STREAM_CHUNKS + "-chunk streams; medians; " + r.path("timestamp").asText().replaceAll("\\.\\d+Z$", "Z")
                 + (r.path("quick").asBoolean() ? " (QUICK run: not meaningful)" : ""), 20, 52);
         legend(g, img.getWidth() - 260, 22);
         for (int i = 0; i < panels.size(); i++) {
@@ -178,7 +178,11 @@ final class BenchChart {
             g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
             g.drawLine(left, y, right, y);
             g.setStroke(new BasicStroke(1));
-            g.drawString(p.targetLabel(), right - g.getFontMetrics().stringWidth(p.targetLabel()), y - 4);
+            int w = g.getFontMetrics().stringWidth(p.targetLabel());
+            g.setColor(Color.WHITE);
+            g.fillRect(left + 4, y - 16, w + 6, 13);
+            g.setColor(TARGET);
+            g.drawString(p.targetLabel(), left + 7, y - 5);
         }
     }
 

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 /** The request bodies the benchmark sends: a minimal streaming turn and the largest real Claude Code request. */
-final class Requests {
+public final class Requests {
     private Requests() {}
 
     /** The Anthropic side of the minimal turn. */
@@ -27,7 +27,7 @@ final class Requests {
     }
 
     /** The largest `POST /v1/messages` body in the Claude Code fixtures, as sent (its own model name kept). */
-    static byte[] largestClaudeCode(Path fixturesDir) throws IOException {
+    public static byte[] largestClaudeCode(Path fixturesDir) throws IOException {
         JsonNode best = null;
         int bestSize = -1;
         try (Stream<Path> files = Files.list(fixturesDir)) {
