@@ -1,0 +1,88 @@
+package dev.tolk.core.sse;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * A growable byte buffer that collects outgoing SSE frames between two writes to the network. Reuse one per
+ * stream: {@link #writeTo} or {@link #toByteArray}, then {@link #reset}. Also an {@link OutputStream}, so a Jackson
+ * generator can write JSON straight into it.
+ */
+public final class SseOutput extends OutputStream {
+    private byte[] buf;
+    private int len;
+
+    public SseOutput() {
+        this(1024);
+    }
+
+    public SseOutput(int initialCapacity) {
+        buf = new byte[initialCapacity];
+    }
+
+    @Override
+    public void write(int b) {
+        ensure(len + 1);
+        buf[len++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int n) {
+        ensure(len + n);
+        System.arraycopy(b, off, buf, len, n);
+        len += n;
+    }
+
+    /** Appends ASCII text (frame keywords). */
+    public void writeAscii(String s) {
+        int n = s.length();
+        ensure(len + n);
+        for (int i = 0; i < n; i++) {
+            buf[len++] = (byte) s.charAt(i);
+        }
+    }
+
+    public void writeUtf8(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        write(b, 0, b.length);
+    }
+
+    public boolean isEmpty() {
+        return len == 0;
+    }
+
+    public int size() {
+        return len;
+    }
+
+    public void reset() {
+        len = 0;
+    }
+
+    public void writeTo(OutputStream out) throws IOException {
+        out.write(buf, 0, len);
+    }
+
+    public byte[] toByteArray() {
+        return Arrays.copyOf(buf, len);
+    }
+
+    /** A view of the current content; valid until the next write or reset. */
+    public ByteBuffer asByteBuffer() {
+        return ByteBuffer.wrap(buf, 0, len);
+    }
+
+    @Override
+    public String toString() {
+        return new String(buf, 0, len, StandardCharsets.UTF_8);
+    }
+
+    private void ensure(int needed) {
+        if (needed > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(needed, buf.length * 2));
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package dev.tolk.core.translate.stream;
+
+import dev.tolk.core.anthropic.AnthropicError;
+import dev.tolk.core.openai.response.ChatChunk;
+import dev.tolk.core.openai.response.ChatChunkParser;
+import dev.tolk.core.sse.SseDecoder;
+import dev.tolk.core.sse.SseOutput;
+import dev.tolk.core.sse.SseWriter;
+import dev.tolk.core.translate.RequestFacts;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * vLLM's SSE bytes in, Anthropic's SSE bytes out: {@link SseDecoder} → {@link ChatChunkParser} →
+ * {@link StreamTranslator} → {@link SseWriter}. What the gateway and the in-process SDK adapter drive.
+ *
+ * <pre>{@code
+ * UpstreamStream s = new UpstreamStream(facts, "msg_…", "req_…", estimate);
+ * SseOutput out = new SseOutput();
+ * s.start(out);                 write(out); out.reset();
+ * s.feed(bytes, out);           write(out); out.reset();    // for every read from the upstream
+ * s.end(out);                   write(out);                 // at upstream EOF
+ * }</pre>
+ * Not thread-safe; calls must not overlap (pings included).
+ */
+public final class UpstreamStream {
+    private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
+
+    private final StreamTranslator translator;
+    private final SseDecoder decoder;
+    private final long inputTokensEstimate;
+    private SseWriter writer;
+    private SseOutput boundOut;
+    private final String requestId;
+    private final RequestFacts facts;
+    private final String messageId;
+    private final Sink sink = new Sink();
+
+    public UpstreamStream(RequestFacts facts, String messageId, String requestId, long inputTokensEstimate) {
+        this.facts = facts;
+        this.messageId = messageId;
+        this.requestId = requestId;
+        this.inputTokensEstimate = inputTokensEstimate;
+        this.translator = new StreamTranslator(facts, messageId, sink);
+        this.decoder = new SseDecoder(this::onData);
+    }
+
+    public UpstreamStream(RequestFacts facts, String messageId, long inputTokensEstimate) {
+        this(facts, messageId, null, inputTokensEstimate);
+    }
+
+    /** {@code message_start}. */
+    public void start(SseOutput out) {
+        bind(out);
+        translator.start(inputTokensEstimate);
+    }
+
+    public void feed(ByteBuffer upstreamBytes, SseOutput out) {
+        bind(out);
+        if (translator.isTerminated()) {
+            upstreamBytes.position(upstreamBytes.limit());
+            return;
+        }
+        try {
+            decoder.feed(upstreamBytes);
+        } catch (IllegalStateException e) {
+            translator.onMalformedChunk(e.getMessage());
+        }
+    }
+
+    public void feed(byte[] buf, int off, int len, SseOutput out) {
+        feed(ByteBuffer.wrap(buf, off, len), out);
+    }
+
+    public void ping(SseOutput out) {
+        bind(out);
+        if (!translator.isTerminated()) {
+            sink.delegate.ping();
+        }
+    }
+
+    /** Upstream EOF. Without a finish reason this emits {@code event: error}. */
+    public void end(SseOutput out) {
+        bind(out);
+        if (!translator.isTerminated()) {
+            decoder.finish();
+        }
+        translator.onUpstreamEnd();
+    }
+
+    /** Ends the stream with an error event (client-visible), e.g. on shutdown or an upstream read failure. */
+    public void fail(AnthropicError error, SseOutput out) {
+        bind(out);
+        translator.fail(error);
+    }
+
+    public boolean isTerminated() {
+        return translator.isTerminated();
+    }
+
+    public StreamOutcome outcome() {
+        return new StreamOutcome(translator.stopReason(), translator.usage(), translator.error(),
+                translator.hasContent());
+    }
+
+    private void onData(byte[] buf, int off, int len) {
+        if (translator.isTerminated()) {
+            return;
+        }
+        if (len == DONE.length && java.util.Arrays.equals(buf, off, off + len, DONE, 0, DONE.length)) {
+            translator.onDone();
+            return;
+        }
+        ChatChunk chunk;
+        try {
+            chunk = ChatChunkParser.parse(buf, off, len);
+        } catch (IOException | RuntimeException e) {
+            translator.onMalformedChunk(e.getMessage() == null ? e.getClass().getSimpleName()
+                    : firstLine(e.getMessage()));
+            return;
+        }
+        translator.onChunk(chunk);
+    }
+
+    private void bind(SseOutput out) {
+        if (out != boundOut) {
+            boundOut = out;
+            writer = new SseWriter(out, requestId);
+            sink.delegate = writer;
+        }
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /** Forwards to the writer bound to the current output. */
+    private static final class Sink implements dev.tolk.core.anthropic.response.AnthropicEventSink {
+        SseWriter delegate;
+
+        @Override public void messageStart(String id, String model, dev.tolk.core.anthropic.response.Usage u) { delegate.messageStart(id, model, u); }
+        @Override public void contentBlockStartText(int i) { delegate.contentBlockStartText(i); }
+        @Override public void contentBlockStartThinking(int i) { delegate.contentBlockStartThinking(i); }
+        @Override public void contentBlockStartToolUse(int i, String id, String name) { delegate.contentBlockStartToolUse(i, id, name); }
+        @Override public void textDelta(int i, String t) { delegate.textDelta(i, t); }
+        @Override public void thinkingDelta(int i, String t) { delegate.thinkingDelta(i, t); }
+        @Override public void signatureDelta(int i, String s) { delegate.signatureDelta(i, s); }
+        @Override public void inputJsonDelta(int i, String j) { delegate.inputJsonDelta(i, j); }
+        @Override public void contentBlockStop(int i) { delegate.contentBlockStop(i); }
+        @Override public void messageDelta(String r, String s, dev.tolk.core.anthropic.response.Usage u) { delegate.messageDelta(r, s, u); }
+        @Override public void messageStop() { delegate.messageStop(); }
+        @Override public void error(AnthropicError e) { delegate.error(e); }
+        @Override public void ping() { delegate.ping(); }
+    }
+}
