@@ -1,5 +1,6 @@
 package dev.tolk.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -80,8 +81,19 @@ final class BenchRun {
                 root.set("startup", StartupBench.run(rig, tolk, settings.startupRuns()));
             });
         }
-        step("jmh", () -> root.set("jmh", JmhRunner.run(launcher.java(), benchClassPath, workDir.resolve("jmh"),
-                settings.quick(), fixturesDir)));
+        step("jmh", () -> {
+            ObjectNode jmh = JmhRunner.run(launcher.java(), benchClassPath, workDir.resolve("jmh"), settings.quick(),
+                    fixturesDir);
+            root.set("jmh", jmh);
+            JsonNode translate = jmh.path("RequestTranslationBench.translateLargestClaudeCodeRequest");
+            if (translate.has("score")) {
+                int size = Requests.largestClaudeCode(fixturesDir).length;
+                ObjectNode derived = root.putObject("jmhDerived");
+                derived.put("requestBytes", size);
+                derived.put("requestTranslationMBps", translate.path("score").asDouble() * size / 1e6);
+                derived.put("requestTranslationAllocPerInputByte", translate.path("allocBytesPerOp").asDouble() / size);
+            }
+        });
         root.put("loadAverageAtEnd", Machine.loadAverage());
         return root;
     }

@@ -1,6 +1,9 @@
 package dev.tolk.bench;
 
-import java.io.IOException;
+import dev.tolk.core.anthropic.AnthropicException;
+import dev.tolk.core.translate.ModelResolver;
+import dev.tolk.core.translate.TranslationOptions;
+import dev.tolk.core.translate.request.RequestTranslator;
 
 /**
  * The OpenAI request the direct client sends for a given Anthropic request: the gateway's own request
@@ -9,7 +12,8 @@ import java.io.IOException;
 final class DirectTranslation {
     private DirectTranslation() {}
 
-    static byte[] toOpenAi(byte[] anthropicJson, String upstreamModel) throws IOException {
-        throw new IOException("tolk-core's RequestTranslator is not merged yet");
+    static byte[] toOpenAi(byte[] anthropicJson, String upstreamModel) throws AnthropicException {
+        return new RequestTranslator(TranslationOptions.defaults(), ModelResolver.fixed(upstreamModel))
+                .translate(anthropicJson).upstreamBody();
     }
 }

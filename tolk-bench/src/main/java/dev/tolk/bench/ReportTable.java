@@ -59,6 +59,11 @@ final class ReportTable {
             rows.add(new Row("start → first answered request", Double.NaN, st.path("firstAnsweredMs").asDouble(Double.NaN),
                     "ms", "", null));
         }
+        JsonNode derived = r.path("jmhDerived");
+        if (derived.has("requestTranslationMBps")) {
+            rows.add(new Row("request translation, largest Claude Code request (" + derived.path("requestBytes").asLong() / 1024
+                    + " KiB)", Double.NaN, derived.path("requestTranslationMBps").asDouble(), "MB/s", "", null));
+        }
         JsonNode jmh = r.path("jmh");
         jmh.fields().forEachRemaining(e -> {
             JsonNode b = e.getValue();
