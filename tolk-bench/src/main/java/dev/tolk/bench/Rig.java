@@ -27,10 +27,11 @@ final class Rig implements AutoCloseable {
         this.simPort = simPort;
     }
 
+    /** The simulator's context window is large so the largest Claude Code request (≈19k tokens + 32k max_tokens) fits. */
     static Rig start(Launcher launcher, Path logDir) throws IOException {
         int port = FreePort.pick();
         ManagedProcess sim = ManagedProcess.start(
-                launcher.command(List.of("sim", "--port", String.valueOf(port))),
+                launcher.command(List.of("sim", "--port", String.valueOf(port), "--max-model-len", "1000000")),
                 logDir.resolve("sim.log"), line -> false);
         Rig rig = new Rig(launcher, logDir, sim, port);
         try {
