@@ -1,0 +1,103 @@
+package dev.tolk.server;
+
+import dev.tolk.core.translate.request.RequestTranslator;
+import dev.tolk.server.config.GatewayConfig;
+import dev.tolk.server.http.GatewayHandler;
+import dev.tolk.server.metrics.GatewayMetrics;
+import dev.tolk.server.upstream.ModelMapper;
+import dev.tolk.server.upstream.UpstreamCatalog;
+import dev.tolk.server.upstream.UpstreamClient;
+import java.net.URI;
+import java.util.concurrent.Executors;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * A running Tolk gateway (Jetty 12 on virtual threads).
+ *
+ * <pre>{@code
+ * try (TolkServer tolk = TolkServer.start(GatewayConfig.defaults(URI.create("http://127.0.0.1:8000")).withPort(0))) {
+ *     // point an Anthropic client at tolk.baseUri()
+ * }
+ * }</pre>
+ */
+public final class TolkServer implements AutoCloseable {
+    private final GatewayConfig config;
+    private final Server server;
+    private final ServerConnector connector;
+    private final UpstreamClient upstream;
+    private final GatewayHandler handler;
+
+    private TolkServer(GatewayConfig config) {
+        if (!config.isLoopback() && config.apiKeys().isEmpty() && !config.allowUnauthenticated()) {
+            throw new IllegalArgumentException("refusing to listen on " + config.host()
+                    + " without an API key: anyone who can reach it could use the upstream. Set --api-key or "
+                    + "TOLK_API_KEYS, or pass --allow-unauthenticated if this is really what you want.");
+        }
+        this.config = config;
+        this.upstream = new UpstreamClient(config.upstream(), config.upstreamApiKey(), config.connectTimeout(),
+                config.firstByteTimeout());
+        UpstreamCatalog catalog = new UpstreamCatalog(upstream, config.maxModelLen());
+        RequestTranslator translator = new RequestTranslator(config.translation(),
+                new ModelMapper(catalog, config.routes(), config.defaultModel()));
+        this.handler = new GatewayHandler(config, translator, upstream, catalog, new GatewayMetrics());
+
+        QueuedThreadPool pool = new QueuedThreadPool(64, 2);
+        pool.setName("tolk");
+        pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server = new Server(pool);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(false);
+        connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        connector.setAcceptQueueSize(4096);
+        connector.setIdleTimeout(30 * 60_000L);
+        server.addConnector(connector);
+        server.setHandler(handler);
+        server.setStopTimeout(config.shutdownGrace().toMillis() + 3000);
+    }
+
+    public static TolkServer start(GatewayConfig config) {
+        TolkServer t = new TolkServer(config);
+        try {
+            t.server.start();
+        } catch (Exception e) {
+            t.upstream.close();
+            throw new IllegalStateException("could not listen on " + config.host() + ":" + config.port() + ": "
+                    + e.getMessage(), e);
+        }
+        return t;
+    }
+
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    public URI baseUri() {
+        String h = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        return URI.create("http://" + h + ":" + port());
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    /** Graceful stop: no new connections, open streams get the grace period, then an error event. */
+    @Override
+    public void close() {
+        try {
+            connector.close();
+            handler.drain(config.shutdownGrace());
+            server.stop();
+        } catch (Exception e) {
+            // stopping anyway
+        } finally {
+            upstream.close();
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.tolk.server.cli;
+
+import dev.tolk.server.config.ConfigException;
+import dev.tolk.server.config.ConfigLoader;
+import dev.tolk.server.config.GatewayConfig;
+import dev.tolk.server.config.ModelRoute;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code tolk config}: prints the effective configuration, each value's source, secrets masked. */
+@Command(name = "config", mixinStandardHelpOptions = true, description = "Print the effective configuration.")
+public final class ConfigCommand implements Callable<Integer> {
+    @Mixin
+    GatewayOptions options;
+
+    @Override
+    public Integer call() {
+        ConfigLoader.Loaded loaded;
+        try {
+            loaded = new ConfigLoader(System.getenv()).load(options.toFlags());
+        } catch (ConfigException e) {
+            System.err.println("tolk: " + e.getMessage());
+            return 2;
+        }
+        GatewayConfig c = loaded.config();
+        Map<String, String> src = loaded.sources();
+        line("host", c.host(), src);
+        line("port", Integer.toString(c.port()), src);
+        line("upstream", c.upstreamSim() ? "sim (built-in vLLM simulator)" : c.upstream().toString(), src);
+        line("upstream-api-key", mask(c.upstreamApiKey()), src);
+        line("model", c.defaultModel() == null ? "(upstream's first model)" : c.defaultModel(), src);
+        line("models", c.routes().isEmpty() ? "(none)" : c.routes().stream()
+                .map(ModelRoute::toString).collect(Collectors.joining(", ")), src);
+        line("max-model-len", c.maxModelLen().isEmpty() ? "(from upstream /v1/models)" : c.maxModelLen().toString(), src);
+        line("api-keys", c.apiKeys().isEmpty() ? "(none)" : c.apiKeys().stream().map(ConfigCommand::mask)
+                .collect(Collectors.joining(", ")), src);
+        line("allow-unauthenticated", Boolean.toString(c.allowUnauthenticated()), src);
+        line("reasoning-style", c.translation().reasoningStyle().name().toLowerCase().replace('_', '-'), src);
+        line("inline-system", c.translation().inlineSystem().name().toLowerCase().replace('_', '-'), src);
+        line("pdf", c.translation().pdf().name().toLowerCase(), src);
+        line("text-tool-calls", Boolean.toString(c.translation().recoverTextToolCalls()), src);
+        line("replay-thinking", Boolean.toString(c.translation().replayThinking()), src);
+        line("ping-interval-seconds", Long.toString(c.pingInterval().toSeconds()), src);
+        line("max-body-bytes", Long.toString(c.maxBodyBytes()), src);
+        line("log-bodies", Boolean.toString(c.logBodies()), src);
+        line("shutdown-grace-seconds", Long.toString(c.shutdownGrace().toSeconds()), src);
+        loaded.warnings().forEach(w -> System.out.println("# warning: " + w));
+        return 0;
+    }
+
+    private static void line(String key, String value, Map<String, String> src) {
+        System.out.printf("%-24s %-40s # %s%n", key + ":", value, src.getOrDefault(key, "default"));
+    }
+
+    static String mask(String secret) {
+        if (secret == null || secret.isEmpty()) {
+            return "(none)";
+        }
+        return secret.length() <= 8 ? "****" : secret.substring(0, 3) + "…" + "****";
+    }
+}

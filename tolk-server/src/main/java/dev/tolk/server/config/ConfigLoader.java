@@ -1,0 +1,305 @@
+package dev.tolk.server.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.tolk.core.translate.InlineSystemPolicy;
+import dev.tolk.core.translate.PdfPolicy;
+import dev.tolk.core.translate.ReasoningStyle;
+import dev.tolk.core.translate.TranslationOptions;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Builds the {@link GatewayConfig} from, in order of precedence: command-line flags &gt; environment &gt; YAML file
+ * &gt; defaults. Records where each value came from, for {@code tolk config}. The upstream URL can only come from
+ * here — the operator's configuration — never from a request.
+ *
+ * <table>
+ *   <caption>Settings</caption>
+ *   <tr><th>YAML key</th><th>flag</th><th>environment</th><th>default</th></tr>
+ *   <tr><td>host</td><td>--host</td><td>TOLK_HOST</td><td>127.0.0.1</td></tr>
+ *   <tr><td>port</td><td>--port</td><td>TOLK_PORT</td><td>8484</td></tr>
+ *   <tr><td>upstream</td><td>--upstream</td><td>VLLM_BASE_URL</td><td>http://localhost:8000</td></tr>
+ *   <tr><td>upstream-api-key</td><td>—</td><td>VLLM_API_KEY, else OPENAI_API_KEY</td><td>none</td></tr>
+ *   <tr><td>model</td><td>--model</td><td>ANTHROPIC_MODEL</td><td>the upstream's first model</td></tr>
+ *   <tr><td>models (list of {match, upstream})</td><td>--map GLOB=MODEL</td><td>—</td><td>none</td></tr>
+ *   <tr><td>max-model-len (map)</td><td>--max-model-len MODEL=N</td><td>—</td><td>from /v1/models</td></tr>
+ *   <tr><td>api-keys</td><td>--api-key</td><td>TOLK_API_KEYS (comma list)</td><td>none</td></tr>
+ *   <tr><td>allow-unauthenticated</td><td>--allow-unauthenticated</td><td>—</td><td>false</td></tr>
+ *   <tr><td>reasoning-style</td><td>--reasoning-style</td><td>TOLK_REASONING_STYLE</td><td>auto</td></tr>
+ *   <tr><td>inline-system</td><td>--inline-system</td><td>—</td><td>fold-into-user</td></tr>
+ *   <tr><td>pdf</td><td>--pdf</td><td>—</td><td>reject</td></tr>
+ *   <tr><td>text-tool-calls</td><td>--text-tool-calls</td><td>—</td><td>true</td></tr>
+ *   <tr><td>replay-thinking</td><td>—</td><td>—</td><td>true</td></tr>
+ *   <tr><td>ping-interval-seconds</td><td>--ping-interval</td><td>—</td><td>5</td></tr>
+ *   <tr><td>max-body-bytes</td><td>—</td><td>—</td><td>33554432 (32 MiB)</td></tr>
+ *   <tr><td>log-bodies</td><td>--log-bodies</td><td>—</td><td>false</td></tr>
+ *   <tr><td>shutdown-grace-seconds</td><td>—</td><td>—</td><td>10</td></tr>
+ * </table>
+ */
+public final class ConfigLoader {
+    static final Set<String> YAML_KEYS = Set.of("host", "port", "upstream", "upstream-api-key", "model", "models",
+            "max-model-len", "api-keys", "allow-unauthenticated", "reasoning-style", "inline-system", "pdf",
+            "text-tool-calls", "replay-thinking", "ping-interval-seconds", "max-body-bytes", "log-bodies",
+            "shutdown-grace-seconds");
+
+    /** Values given on the command line; null means "not given". */
+    public record Flags(String host, Integer port, String upstream, String model, List<String> maps,
+                        List<String> maxModelLen, List<String> apiKeys, Boolean allowUnauthenticated,
+                        String reasoningStyle, String inlineSystem, String pdf, Boolean textToolCalls,
+                        Integer pingIntervalSeconds, Boolean logBodies, Path config) {
+        public static Flags none() {
+            return new Flags(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        }
+    }
+
+    /** The configuration and, per setting, where its value came from (flag, env NAME, file, default). */
+    public record Loaded(GatewayConfig config, Map<String, String> sources, List<String> warnings) {}
+
+    private final Map<String, String> env;
+    private final Map<String, String> sources = new LinkedHashMap<>();
+    private final List<String> warnings = new ArrayList<>();
+
+    public ConfigLoader(Map<String, String> env) {
+        this.env = env;
+    }
+
+    public Loaded load(Flags f) throws ConfigException {
+        JsonNode file = f.config() == null ? null : readYaml(f.config());
+        String host = pick("host", f.host(), "TOLK_HOST", file, GatewayConfig.DEFAULT_HOST);
+        int port = parseInt("port", pick("port", f.port() == null ? null : f.port().toString(), "TOLK_PORT", file,
+                Integer.toString(GatewayConfig.DEFAULT_PORT)));
+        String upstreamText = pick("upstream", f.upstream(), "VLLM_BASE_URL", file, "http://localhost:8000");
+        boolean sim = "sim".equals(upstreamText);
+        URI upstream = sim ? URI.create("http://127.0.0.1:0") : parseUrl(upstreamText);
+        String key = firstNonEmpty(env.get("VLLM_API_KEY"), env.get("OPENAI_API_KEY"));
+        if (key != null) {
+            sources.put("upstream-api-key", env.get("VLLM_API_KEY") != null ? "env VLLM_API_KEY" : "env OPENAI_API_KEY");
+        } else if (file != null && file.hasNonNull("upstream-api-key")) {
+            key = file.get("upstream-api-key").asText();
+            sources.put("upstream-api-key", "file");
+        } else {
+            sources.put("upstream-api-key", "default");
+        }
+        String model = pick("model", f.model(), "ANTHROPIC_MODEL", file, null);
+        List<ModelRoute> routes = routes(f, file);
+        Map<String, Integer> lens = maxModelLen(f, file);
+        List<String> keys = apiKeys(f, file);
+        boolean allowUnauth = parseBool("allow-unauthenticated", pick("allow-unauthenticated",
+                f.allowUnauthenticated() == null ? null : f.allowUnauthenticated().toString(), null, file, "false"));
+        TranslationOptions t = TranslationOptions.defaults()
+                .withReasoningStyle(parseEnum("reasoning-style", ReasoningStyle.class,
+                        pick("reasoning-style", f.reasoningStyle(), "TOLK_REASONING_STYLE", file, "auto")))
+                .withInlineSystem(parseEnum("inline-system", InlineSystemPolicy.class,
+                        pick("inline-system", f.inlineSystem(), null, file, "fold-into-user")))
+                .withPdf(parseEnum("pdf", PdfPolicy.class, pick("pdf", f.pdf(), null, file, "reject")))
+                .withRecoverTextToolCalls(parseBool("text-tool-calls", pick("text-tool-calls",
+                        f.textToolCalls() == null ? null : f.textToolCalls().toString(), null, file, "true")))
+                .withReplayThinking(parseBool("replay-thinking", pick("replay-thinking", null, null, file, "true")));
+        int ping = parseInt("ping-interval-seconds", pick("ping-interval-seconds",
+                f.pingIntervalSeconds() == null ? null : f.pingIntervalSeconds().toString(), null, file, "5"));
+        long maxBody = Long.parseLong(pick("max-body-bytes", null, null, file,
+                Long.toString(GatewayConfig.DEFAULT_MAX_BODY_BYTES)));
+        boolean logBodies = parseBool("log-bodies", pick("log-bodies",
+                f.logBodies() == null ? null : f.logBodies().toString(), null, file, "false"));
+        int grace = parseInt("shutdown-grace-seconds", pick("shutdown-grace-seconds", null, null, file, "10"));
+        if (ping < 1) {
+            throw new ConfigException("ping-interval-seconds must be at least 1");
+        }
+        GatewayConfig c = GatewayConfig.defaults(upstream).withHost(host).withPort(port).withUpstream(upstream, sim)
+                .withUpstreamApiKey(key).withDefaultModel(model).withRoutes(routes).withMaxModelLen(lens)
+                .withApiKeys(keys).withAllowUnauthenticated(allowUnauth).withTranslation(t)
+                .withPingInterval(Duration.ofSeconds(ping)).withMaxBodyBytes(maxBody).withLogBodies(logBodies)
+                .withShutdownGrace(Duration.ofSeconds(grace));
+        return new Loaded(c, Map.copyOf(sources), List.copyOf(warnings));
+    }
+
+    private JsonNode readYaml(Path path) throws ConfigException {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(path));
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + path + ": " + e.getMessage());
+        }
+        if (root == null || root.isNull() || root.isMissingNode()) {
+            return null;
+        }
+        if (!root.isObject()) {
+            throw new ConfigException("config file " + path + " must be a YAML mapping of settings");
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!YAML_KEYS.contains(k)) {
+                throw new ConfigException("unknown setting '" + k + "' in " + path + "; valid settings: "
+                        + String.join(", ", YAML_KEYS.stream().sorted().toList()));
+            }
+        }
+        if ((root.has("upstream-api-key") || root.has("api-keys")) && othersCanRead(path)) {
+            warnings.add("config file " + path + " holds keys and is readable by other users; run: chmod 600 " + path);
+        }
+        return root;
+    }
+
+    private static boolean othersCanRead(Path path) {
+        try {
+            Set<PosixFilePermission> p = Files.getPosixFilePermissions(path);
+            return p.contains(PosixFilePermission.OTHERS_READ) || p.contains(PosixFilePermission.GROUP_READ);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    private String pick(String key, String flag, String envName, JsonNode file, String def) {
+        if (flag != null) {
+            sources.put(key, "flag");
+            return flag;
+        }
+        if (envName != null && env.get(envName) != null && !env.get(envName).isEmpty()) {
+            sources.put(key, "env " + envName);
+            return env.get(envName);
+        }
+        if (file != null && file.hasNonNull(key)) {
+            sources.put(key, "file");
+            return file.get(key).asText();
+        }
+        sources.put(key, "default");
+        return def;
+    }
+
+    private List<ModelRoute> routes(Flags f, JsonNode file) throws ConfigException {
+        List<ModelRoute> out = new ArrayList<>();
+        if (f.maps() != null && !f.maps().isEmpty()) {
+            for (String m : f.maps()) {
+                int eq = m.indexOf('=');
+                if (eq <= 0 || eq == m.length() - 1) {
+                    throw new ConfigException("--map expects GLOB=MODEL, got '" + m + "'");
+                }
+                out.add(new ModelRoute(m.substring(0, eq), m.substring(eq + 1)));
+            }
+            sources.put("models", "flag");
+        } else if (file != null && file.has("models")) {
+            for (JsonNode r : file.get("models")) {
+                if (!r.hasNonNull("match") || !r.hasNonNull("upstream")) {
+                    throw new ConfigException("each entry of 'models' needs 'match' (a glob) and 'upstream' (a model)");
+                }
+                out.add(new ModelRoute(r.get("match").asText(), r.get("upstream").asText()));
+            }
+            sources.put("models", "file");
+        } else {
+            sources.put("models", "default");
+        }
+        return out;
+    }
+
+    private Map<String, Integer> maxModelLen(Flags f, JsonNode file) throws ConfigException {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        if (file != null && file.has("max-model-len")) {
+            JsonNode m = file.get("max-model-len");
+            if (!m.isObject()) {
+                throw new ConfigException("'max-model-len' must map model names to token counts");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
+                var e = it.next();
+                out.put(e.getKey(), parseInt("max-model-len." + e.getKey(), e.getValue().asText()));
+            }
+        }
+        if (f.maxModelLen() != null) {
+            for (String m : f.maxModelLen()) {
+                int eq = m.indexOf('=');
+                if (eq <= 0) {
+                    throw new ConfigException("--max-model-len expects MODEL=TOKENS, got '" + m + "'");
+                }
+                out.put(m.substring(0, eq), parseInt("--max-model-len", m.substring(eq + 1)));
+            }
+        }
+        return out;
+    }
+
+    private List<String> apiKeys(Flags f, JsonNode file) {
+        List<String> out = new ArrayList<>();
+        if (f.apiKeys() != null && !f.apiKeys().isEmpty()) {
+            out.addAll(f.apiKeys());
+            sources.put("api-keys", "flag");
+        } else if (env.get("TOLK_API_KEYS") != null && !env.get("TOLK_API_KEYS").isBlank()) {
+            for (String k : env.get("TOLK_API_KEYS").split(",")) {
+                if (!k.isBlank()) {
+                    out.add(k.strip());
+                }
+            }
+            sources.put("api-keys", "env TOLK_API_KEYS");
+        } else if (file != null && file.has("api-keys")) {
+            file.get("api-keys").forEach(k -> out.add(k.asText()));
+            sources.put("api-keys", "file");
+        } else {
+            sources.put("api-keys", "default");
+        }
+        return out;
+    }
+
+    private static URI parseUrl(String s) throws ConfigException {
+        try {
+            URI u = URI.create(s.strip());
+            if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https"))
+                    || u.getHost() == null) {
+                throw new IllegalArgumentException();
+            }
+            String path = u.getPath() == null ? "" : u.getPath();
+            if (path.endsWith("/v1") || path.endsWith("/v1/")) {
+                // people paste the OpenAI base URL; Tolk adds /v1/... itself
+                path = path.substring(0, path.lastIndexOf("/v1"));
+            }
+            return new URI(u.getScheme(), u.getUserInfo(), u.getHost(), u.getPort(), path.isEmpty() ? "/" : path + "/",
+                    null, null);
+        } catch (Exception e) {
+            throw new ConfigException("upstream must be an http(s) URL such as http://localhost:8000, got '" + s + "'");
+        }
+    }
+
+    private static int parseInt(String key, String v) throws ConfigException {
+        try {
+            return Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private static boolean parseBool(String key, String v) throws ConfigException {
+        return switch (v.strip().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on", "1" -> true;
+            case "false", "no", "off", "0" -> false;
+            default -> throw new ConfigException(key + " must be true or false, got '" + v + "'");
+        };
+    }
+
+    private static <E extends Enum<E>> E parseEnum(String key, Class<E> type, String v) throws ConfigException {
+        String norm = v.strip().toUpperCase(Locale.ROOT).replace('-', '_');
+        try {
+            return Enum.valueOf(type, norm);
+        } catch (IllegalArgumentException e) {
+            List<String> names = new ArrayList<>();
+            for (E c : type.getEnumConstants()) {
+                names.add(c.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+            }
+            throw new ConfigException(key + " must be one of " + names + ", got '" + v + "'");
+        }
+    }
+
+    private static String firstNonEmpty(String a, String b) {
+        if (a != null && !a.isEmpty()) {
+            return a;
+        }
+        return b != null && !b.isEmpty() ? b : null;
+    }
+}

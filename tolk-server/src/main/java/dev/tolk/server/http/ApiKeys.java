@@ -1,0 +1,47 @@
+package dev.tolk.server.http;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+
+/**
+ * The gateway's own client keys, accepted as {@code x-api-key} or {@code Authorization: Bearer}. Keys are kept as
+ * SHA-256 digests and compared with {@link MessageDigest#isEqual} against every configured key, so the time taken
+ * reveals neither a key's content nor which key matched.
+ */
+final class ApiKeys {
+    private final List<byte[]> digests;
+
+    ApiKeys(List<String> keys) {
+        this.digests = keys.stream().map(ApiKeys::sha256).toList();
+    }
+
+    boolean enabled() {
+        return !digests.isEmpty();
+    }
+
+    boolean accepts(String xApiKey, String authorization) {
+        String presented = xApiKey;
+        if (presented == null && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            presented = authorization.substring(7).strip();
+        }
+        if (presented == null) {
+            return false;
+        }
+        byte[] d = sha256(presented);
+        boolean ok = false;
+        for (byte[] k : digests) {
+            ok |= MessageDigest.isEqual(k, d);
+        }
+        return ok;
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

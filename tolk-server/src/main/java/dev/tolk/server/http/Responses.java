@@ -1,0 +1,39 @@
+package dev.tolk.server.http;
+
+import dev.tolk.core.anthropic.AnthropicError;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
+
+/** Blocking writes of whole responses (JSON bodies and Anthropic errors), always with {@code request-id}. */
+final class Responses {
+    static final String REQUEST_ID = "request-id";
+
+    private Responses() {}
+
+    static void json(Response response, int status, byte[] body, String requestId) throws IOException {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        if (requestId != null) {
+            response.getHeaders().put(REQUEST_ID, requestId);
+        }
+        write(response, true, ByteBuffer.wrap(body));
+    }
+
+    static void error(Response response, AnthropicError error, String requestId) throws IOException {
+        if (error.retryAfterSeconds().isPresent()) {
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(error.retryAfterSeconds().getAsLong()));
+        }
+        json(response, error.status(), error.toJson(requestId), requestId);
+    }
+
+    static void write(Response response, boolean last, ByteBuffer buf) throws IOException {
+        try (Blocker.Callback cb = Blocker.callback()) {
+            response.write(last, buf, cb);
+            cb.block();
+        }
+    }
+}

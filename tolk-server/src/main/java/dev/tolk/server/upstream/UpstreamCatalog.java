@@ -1,0 +1,77 @@
+package dev.tolk.server.upstream;
+
+import dev.tolk.core.translate.models.ModelsMapping;
+import dev.tolk.core.translate.models.UpstreamModel;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.http.HttpMethod;
+
+/**
+ * The upstream's served models and their context windows, from vLLM's {@code GET /v1/models}, cached for
+ * {@value #TTL_SECONDS} s. Config overrides of {@code max_model_len} win. Fetched lazily so the gateway starts
+ * without waiting for the upstream.
+ */
+public final class UpstreamCatalog {
+    static final long TTL_SECONDS = 60;
+
+    private final UpstreamClient client;
+    private final Map<String, Integer> overrides;
+    private volatile List<UpstreamModel> models;
+    private volatile long fetchedAt;
+
+    public UpstreamCatalog(UpstreamClient client, Map<String, Integer> overrides) {
+        this.client = client;
+        this.overrides = overrides;
+    }
+
+    /** The served models; throws IOException when the upstream cannot be asked and nothing is cached. */
+    public List<UpstreamModel> models() throws IOException, InterruptedException {
+        List<UpstreamModel> m = models;
+        if (m != null && System.nanoTime() - fetchedAt < TTL_SECONDS * 1_000_000_000L) {
+            return m;
+        }
+        try {
+            return refresh();
+        } catch (IOException e) {
+            if (m != null) {
+                return m;
+            }
+            throw e;
+        }
+    }
+
+    /** Cached models without any I/O (empty when never fetched). */
+    public List<UpstreamModel> cached() {
+        List<UpstreamModel> m = models;
+        return m == null ? List.of() : m;
+    }
+
+    public synchronized List<UpstreamModel> refresh() throws IOException, InterruptedException {
+        ContentResponse r = client.call(HttpMethod.GET, "/v1/models", null, Duration.ofSeconds(10));
+        if (r.getStatus() != 200) {
+            throw new IOException("upstream /v1/models answered HTTP " + r.getStatus());
+        }
+        List<UpstreamModel> parsed = ModelsMapping.parseVllmModels(r.getContent());
+        models = parsed;
+        fetchedAt = System.nanoTime();
+        return parsed;
+    }
+
+    /** The context window of {@code upstreamModel}: config override, else what the upstream reports. */
+    public OptionalInt maxModelLen(String upstreamModel) {
+        Integer o = overrides.get(upstreamModel);
+        if (o != null) {
+            return OptionalInt.of(o);
+        }
+        for (UpstreamModel m : cached()) {
+            if (m.id().equals(upstreamModel)) {
+                return m.maxModelLen();
+            }
+        }
+        return OptionalInt.empty();
+    }
+}

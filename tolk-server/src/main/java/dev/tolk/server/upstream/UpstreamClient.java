@@ -1,0 +1,161 @@
+package dev.tolk.server.upstream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.InputStreamResponseListener;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * HTTP client for the OpenAI-compatible upstream (Jetty HttpClient on virtual threads, pooled keep-alive
+ * connections, TLS certificates verified). The upstream's base URL and key come only from the operator's
+ * configuration; nothing a client sends can change where a request goes or what credential it carries.
+ */
+public final class UpstreamClient implements AutoCloseable {
+    private final HttpClient http;
+    private final URI base;
+    private final String apiKey;
+    private final Duration firstByteTimeout;
+
+    public UpstreamClient(URI base, String apiKey, Duration connectTimeout, Duration firstByteTimeout) {
+        this.base = base;
+        this.apiKey = apiKey;
+        this.firstByteTimeout = firstByteTimeout;
+        QueuedThreadPool pool = new QueuedThreadPool(32, 2);
+        pool.setName("tolk-upstream");
+        pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        SslContextFactory.Client ssl = new SslContextFactory.Client(false); // verify certificates and host names
+        ClientConnector connector = new ClientConnector();
+        connector.setSslContextFactory(ssl);
+        connector.setSelectors(1);
+        http = new HttpClient(new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(connector));
+        http.setExecutor(pool);
+        http.setConnectTimeout(connectTimeout.toMillis());
+        http.setIdleTimeout(300_000);
+        http.setMaxConnectionsPerDestination(100_000);
+        http.setMaxRequestsQueuedPerDestination(100_000);
+        http.setFollowRedirects(false);
+        http.setUserAgentField(null);
+        try {
+            http.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the upstream HTTP client", e);
+        }
+    }
+
+    public URI base() {
+        return base;
+    }
+
+    /** A started upstream exchange whose response arrives through {@link #awaitHead()}. */
+    public final class Exchange {
+        private final Request request;
+        private final InputStreamResponseListener listener = new InputStreamResponseListener();
+        private Response head;
+
+        private Exchange(Request request) {
+            this.request = request;
+        }
+
+        /** Waits for the status line and headers; throws {@link IOException} when unreachable or timed out. */
+        public Response awaitHead() throws IOException, InterruptedException {
+            if (head == null) {
+                try {
+                    head = listener.get(firstByteTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    request.abort(e);
+                    throw new IOException("no response from the upstream within " + firstByteTimeout.toSeconds() + " s", e);
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause() == null ? e : e.getCause();
+                    throw new IOException(describe(c), c);
+                }
+            }
+            return head;
+        }
+
+        public InputStream body() {
+            return listener.getInputStream();
+        }
+
+        public byte[] readBody(int max) throws IOException {
+            try (InputStream in = body()) {
+                return in.readNBytes(max);
+            }
+        }
+
+        /** Aborts the upstream request: the connection is closed, so vLLM stops generating. */
+        public boolean abort(Throwable cause) {
+            return request.abort(cause).isDone();
+        }
+    }
+
+    /** Starts {@code POST path} with a JSON body. */
+    public Exchange post(String path, byte[] body, String requestId) {
+        Request r = http.newRequest(base.resolve(path)).method(HttpMethod.POST)
+                .body(new BytesRequestContent("application/json", body))
+                .headers(h -> {
+                    h.put(HttpHeader.ACCEPT, "application/json, text/event-stream");
+                    if (apiKey != null && !apiKey.isEmpty()) {
+                        h.put(HttpHeader.AUTHORIZATION, "Bearer " + apiKey);
+                    }
+                    if (requestId != null) {
+                        h.put("X-Request-Id", requestId);
+                    }
+                });
+        Exchange ex = new Exchange(r);
+        r.send(ex.listener);
+        return ex;
+    }
+
+    /** A small request answered in full (models, tokenize, health). */
+    public ContentResponse call(HttpMethod method, String path, byte[] body, Duration timeout)
+            throws IOException, InterruptedException {
+        Request r = http.newRequest(base.resolve(path)).method(method).timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (apiKey != null && !apiKey.isEmpty()) {
+            r.headers(h -> h.put(HttpHeader.AUTHORIZATION, "Bearer " + apiKey));
+        }
+        if (body != null) {
+            r.body(new BytesRequestContent("application/json", body));
+        }
+        try {
+            return r.send();
+        } catch (TimeoutException e) {
+            throw new IOException("upstream did not answer within " + timeout.toMillis() + " ms", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause() == null ? e : e.getCause();
+            throw new IOException(describe(c), c);
+        }
+    }
+
+    static String describe(Throwable t) {
+        String name = t.getClass().getSimpleName();
+        String msg = t.getMessage();
+        if (t instanceof java.net.ConnectException) {
+            return "connection refused by the upstream";
+        }
+        return msg == null ? name : name + ": " + msg;
+    }
+
+    @Override
+    public void close() {
+        try {
+            http.stop();
+        } catch (Exception e) {
+            // closing anyway
+        }
+    }
+}
