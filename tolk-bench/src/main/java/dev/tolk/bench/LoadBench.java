@@ -49,6 +49,7 @@ final class LoadBench {
                 }
                 SimControl.awaitIdle(simPort, Duration.ofSeconds(10));
                 long aborted = SimControl.stats(simPort).aborted() - abortedBefore;
+                // the generator cuts the streams in flight when its time is up, so some aborts are expected
                 round.put("upstreamAborted", aborted);
                 simAborted += aborted;
             }

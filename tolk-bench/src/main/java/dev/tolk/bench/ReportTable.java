@@ -108,7 +108,7 @@ final class ReportTable {
         double p99 = t.path("p99Ms").asDouble(Double.NaN);
         rows.add(new Row(label + ", " + c + ": p99 latency", d.path("p99Ms").asDouble(Double.NaN), p99, "ms",
                 withTargets ? "≤ 50" : "", withTargets ? p99 <= 50 : null));
-        long errors = t.path("errors").asLong(-1) + con.path("upstreamAborted").asLong(0);
+        long errors = t.path("errors").asLong(-1);
         rows.add(new Row(label + ", " + c + ": errors", d.path("errors").asDouble(), errors, "", "0", errors == 0));
         double cpu = con.path("gatewayCpuMsPerRequest").asDouble(Double.NaN);
         rows.add(new Row(label + ", " + c + ": gateway CPU per request", Double.NaN, cpu, "ms",
