@@ -8,6 +8,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -46,6 +47,13 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--generator", defaultValue = "auto", description = "Load generator: auto (wrk if installed), wrk, java.")
     String generatorName;
 
+    @Option(names = "--only", split = ",", description = "Run only the measurements whose names start with these "
+            + "(sequential, concurrent, claude, idle, slow, startup, jmh); for profiling one of them.")
+    Set<String> only = Set.of();
+
+    @Option(names = "--slow-streams", description = "Override the number of slow streams.")
+    Integer slowStreams;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new BenchMain()).execute(args));
     }
@@ -82,8 +90,12 @@ public final class BenchMain implements Callable<Integer> {
             case "java" -> new JavaLoadGenerator();
             default -> WrkLoadGenerator.available() ? new WrkLoadGenerator(work) : new JavaLoadGenerator();
         };
-        BenchRun run = new BenchRun(quick ? BenchSettings.quickRun() : BenchSettings.fullRun(), launcher, work,
-                fixturesDir(), gen, System.getProperty("java.class.path"));
+        BenchSettings settings = quick ? BenchSettings.quickRun() : BenchSettings.fullRun();
+        if (slowStreams != null) {
+            settings = settings.withSlowStreams(slowStreams);
+        }
+        BenchRun run = new BenchRun(settings, launcher, work,
+                fixturesDir(), gen, System.getProperty("java.class.path"), only);
         ObjectNode result = run.run();
         BenchRun.write(result, resultsDir, stamp);
         BenchChart.write(result, chartPath());

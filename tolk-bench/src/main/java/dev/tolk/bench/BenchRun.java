@@ -20,11 +20,13 @@ final class BenchRun {
     private final Path fixturesDir;
     private final LoadGenerator generator;
     private final String benchClassPath;
+    private final java.util.Set<String> only;
     private final ObjectNode root = BenchJson.MAPPER.createObjectNode();
     private final ArrayNode harnessErrors = root.putArray("harnessErrors");
 
     BenchRun(BenchSettings settings, Launcher launcher, Path workDir, Path fixturesDir, LoadGenerator generator,
-             String benchClassPath) {
+             String benchClassPath, java.util.Set<String> only) {
+        this.only = only;
         this.settings = settings;
         this.launcher = launcher;
         this.workDir = workDir;
@@ -39,6 +41,9 @@ final class BenchRun {
     }
 
     private void step(String name, Step s) {
+        if (!only.isEmpty() && only.stream().noneMatch(name::startsWith)) {
+            return;
+        }
         long t0 = System.nanoTime();
         System.err.printf("bench: %s...%n", name);
         try {
@@ -62,7 +67,9 @@ final class BenchRun {
             SimControl.streamText(sim, BenchSettings.STREAM_CHUNKS, 0);
             ObjectNode resources = root.putObject("resources");
             resources.put("gatewayReadyMs", rig.gatewayReadyNanos() / 1e6);
+            SimControl.sleep(500);
             resources.put("gatewayRssIdleAtStartMib", rig.gateway().sample().rssMib());
+            resources.put("gatewayRssAnonIdleAtStartMib", rig.gateway().sample().rssAnonMib());
 
             Endpoint direct = Endpoint.direct(sim, Requests.simpleOpenAi(model));
             Endpoint tolk = Endpoint.tolk(rig.gatewayPort(), Requests.simpleAnthropic(model));
@@ -71,8 +78,9 @@ final class BenchRun {
             step("concurrent 200-chunk", () -> root.set("concurrent", concurrent(direct, tolk, rig)));
             step("claude code request", () -> root.set("claudeCode", claudeCode(rig, model)));
             step("idle after load", () -> {
-                SimControl.sleep(2000);
+                SimControl.sleep(settings.quick() ? 300 : 2000);
                 resources.put("gatewayRssIdleAfterLoadMib", rig.gateway().sample().rssMib());
+                resources.put("gatewayRssAnonIdleAfterLoadMib", rig.gateway().sample().rssAnonMib());
                 resources.put("gatewayHwmMib", rig.gateway().sample().hwmMib());
             });
             step("slow streams", () -> root.set("slowStreams", slowStreams(rig, model)));
@@ -124,7 +132,7 @@ final class BenchRun {
         // the gateway holds two sockets per stream (client and upstream) within the same per-process limit
         int streams = limit > 0 ? (int) Math.min(settings.slowStreams(), (limit - 300) / 2) : settings.slowStreams();
         long rampAndHoldMs = (long) streams * 1000 / settings.slowOpenPerSecond() + settings.slowHold().toMillis();
-        int chunks = (int) (rampAndHoldMs / BenchSettings.SLOW_INTERVAL_MILLIS) + 100;
+        int chunks = (int) (rampAndHoldMs / BenchSettings.SLOW_INTERVAL_MILLIS) + 30;
         SimControl.streamText(sim, chunks, BenchSettings.SLOW_INTERVAL_MILLIS);
         ObjectNode out = BenchJson.MAPPER.createObjectNode();
         out.put("openFilesLimit", limit);

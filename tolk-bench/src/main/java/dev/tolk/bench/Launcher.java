@@ -16,6 +16,11 @@ import java.util.List;
 record Launcher(String java, List<String> jvmFlags, Path jar, String classPath) {
     static final String MAIN_CLASS = "dev.tolk.server.cli.TolkMain";
 
+    /** The same jar or class path with other JVM flags. */
+    Launcher withFlags(List<String> flags) {
+        return new Launcher(java, flags, jar, classPath);
+    }
+
     List<String> command(List<String> tolkArgs) {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);

@@ -11,8 +11,15 @@ final class ProcFs {
 
     private ProcFs() {}
 
-    /** A sample of one process: user+system CPU in ms, resident set and its high-water mark in KiB. */
-    record Sample(long cpuMillis, long rssKib, long hwmKib) {
+    /**
+     * A sample of one process: user+system CPU in ms, resident set, its high-water mark, and the anonymous part of
+     * the resident set (heap, stacks, malloc; without mapped files such as the jar and the AOT cache), in KiB.
+     */
+    record Sample(long cpuMillis, long rssKib, long hwmKib, long rssAnonKib) {
+        double rssAnonMib() {
+            return rssAnonKib / 1024.0;
+        }
+
         double rssMib() {
             return rssKib / 1024.0;
         }
@@ -28,9 +35,10 @@ final class ProcFs {
 
     static Sample sample(long pid) {
         try {
-            return new Sample(cpuMillis(pid), statusKib(pid, "VmRSS:"), statusKib(pid, "VmHWM:"));
+            return new Sample(cpuMillis(pid), statusKib(pid, "VmRSS:"), statusKib(pid, "VmHWM:"),
+                    statusKib(pid, "RssAnon:"));
         } catch (IOException | RuntimeException e) {
-            return new Sample(-1, -1, -1);
+            return new Sample(-1, -1, -1, -1);
         }
     }
 

@@ -31,6 +31,8 @@ final class ReportTable {
         JsonNode res = r.path("resources");
         double idle = res.path("gatewayRssIdleAtStartMib").asDouble(Double.NaN);
         rows.add(new Row("gateway RSS idle after start", Double.NaN, idle, "MiB", "≤ 80", idle <= 80));
+        rows.add(new Row("gateway RSS idle after start, anonymous only (without mapped jar/AOT cache)", Double.NaN,
+                res.path("gatewayRssAnonIdleAtStartMib").asDouble(Double.NaN), "MiB", "", null));
         rows.add(new Row("gateway RSS idle after load", Double.NaN,
                 res.path("gatewayRssIdleAfterLoadMib").asDouble(Double.NaN), "MiB", "", null));
         if (!con.isMissingNode()) {

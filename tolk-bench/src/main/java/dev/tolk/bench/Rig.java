@@ -11,6 +11,11 @@ import java.util.List;
  */
 final class Rig implements AutoCloseable {
     static final String READY_PREFIX = "Tolk listening on";
+    /**
+     * The simulator is the upstream, not the system under test: it gets room (it pre-builds every stream's frames,
+     * ~50 KB per slow stream) instead of the gateway's tight memory flags.
+     */
+    static final List<String> SIM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms512m", "-Xmx3g", "-Xss512k");
 
     private final Launcher launcher;
     private final Path logDir;
@@ -31,7 +36,7 @@ final class Rig implements AutoCloseable {
     static Rig start(Launcher launcher, Path logDir) throws IOException {
         int port = FreePort.pick();
         ManagedProcess sim = ManagedProcess.start(
-                launcher.command(List.of("sim", "--port", String.valueOf(port), "--max-model-len", "1000000")),
+                launcher.withFlags(SIM_FLAGS).command(List.of("sim", "--port", String.valueOf(port), "--max-model-len", "1000000")),
                 logDir.resolve("sim.log"), line -> false);
         Rig rig = new Rig(launcher, logDir, sim, port);
         try {

@@ -18,6 +18,7 @@ final class SlowStreamsBench {
 
     static ObjectNode run(Endpoint endpoint, int streams, int openPerSecond, Duration hold,
                           ManagedProcess gateway, int simPort) throws IOException, InterruptedException {
+        System.err.printf("bench:   %d slow streams via %s%n", streams, endpoint.name());
         byte[] request = endpoint.requestBytes();
         AtomicLong errors = new AtomicLong();
         AtomicLong streaming = new AtomicLong();
@@ -42,19 +43,20 @@ final class SlowStreamsBench {
                 try {
                     c = new HttpConnection(endpoint.port(), 10_000);
                     conns.add(c);
-                    c.soTimeout(30_000);
+                    c.soTimeout((int) Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
                     c.send(request);
                     int status = c.readStatus();
                     if (status != 200) {
                         throw new IOException("status " + status);
                     }
                     streaming.incrementAndGet();
-                    c.drainUntil(deadline);
-                } catch (IOException | RuntimeException e) {
-                    if (System.nanoTime() < deadline) {
-                        errors.incrementAndGet();
-                        errorKinds.merge(e.getClass().getSimpleName() + ": " + e.getMessage(), 1L, Long::sum);
+                    if (c.drainUntil(deadline) == 0) {
+                        throw new IOException("no bytes after the status line");
                     }
+                } catch (IOException | RuntimeException e) {
+                    errors.incrementAndGet();
+                    String kind = System.nanoTime() >= deadline ? "not streaming when the hold ended: " : "";
+                    errorKinds.merge(kind + e.getClass().getSimpleName() + ": " + e.getMessage(), 1L, Long::sum);
                 }
             }));
         }
