@@ -1,0 +1,154 @@
+package dev.tolk.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Runs every measurement against one simulator and one gateway, in a fixed order, and collects the raw results
+ * as one JSON tree. A measurement that fails is recorded under `harnessErrors` and the rest still run.
+ */
+final class BenchRun {
+    private final BenchSettings settings;
+    private final Launcher launcher;
+    private final Path workDir;
+    private final Path fixturesDir;
+    private final LoadGenerator generator;
+    private final String benchClassPath;
+    private final java.util.Set<String> only;
+    private final ObjectNode root = BenchJson.MAPPER.createObjectNode();
+    private final ArrayNode harnessErrors = root.putArray("harnessErrors");
+
+    BenchRun(BenchSettings settings, Launcher launcher, Path workDir, Path fixturesDir, LoadGenerator generator,
+             String benchClassPath, java.util.Set<String> only) {
+        this.only = only;
+        this.settings = settings;
+        this.launcher = launcher;
+        this.workDir = workDir;
+        this.fixturesDir = fixturesDir;
+        this.generator = generator;
+        this.benchClassPath = benchClassPath;
+    }
+
+    /** A measurement step that may fail on its own. */
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private void step(String name, Step s) {
+        if (!only.isEmpty() && only.stream().noneMatch(name::startsWith)) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        System.err.printf("bench: %s...%n", name);
+        try {
+            s.run();
+        } catch (Exception | AssertionError e) {
+            harnessErrors.add(name + ": " + e);
+            System.err.printf("bench: %s FAILED: %s%n", name, e);
+        }
+        System.err.printf("bench: %s done in %.1f s%n", name, (System.nanoTime() - t0) / 1e9);
+    }
+
+    ObjectNode run() throws IOException {
+        root.put("timestamp", Instant.now().toString());
+        root.put("quick", settings.quick());
+        root.set("machine", Machine.describe(launcher));
+        root.put("loadAverageAtStart", Machine.loadAverage());
+        try (Rig rig = Rig.start(launcher, workDir.resolve("logs"))) {
+            int sim = rig.simPort();
+            String model = SimControl.firstModel(sim);
+            root.put("model", model);
+            SimControl.streamText(sim, BenchSettings.STREAM_CHUNKS, 0);
+            ObjectNode resources = root.putObject("resources");
+            resources.put("gatewayReadyMs", rig.gatewayReadyNanos() / 1e6);
+            SimControl.sleep(500);
+            resources.put("gatewayRssIdleAtStartMib", rig.gateway().sample().rssMib());
+            resources.put("gatewayRssAnonIdleAtStartMib", rig.gateway().sample().rssAnonMib());
+
+            Endpoint direct = Endpoint.direct(sim, Requests.simpleOpenAi(model));
+            Endpoint tolk = Endpoint.tolk(rig.gatewayPort(), Requests.simpleAnthropic(model));
+            step("sequential 200-chunk", () -> root.set("sequential", SequentialBench.run(direct, tolk,
+                    settings.sequentialWarmup(), settings.sequentialRounds(), rig.gateway())));
+            step("concurrent 200-chunk", () -> root.set("concurrent", concurrent(direct, tolk, rig)));
+            step("claude code request", () -> root.set("claudeCode", claudeCode(rig, model)));
+            step("idle after load", () -> {
+                SimControl.sleep(settings.quick() ? 300 : 2000);
+                resources.put("gatewayRssIdleAfterLoadMib", rig.gateway().sample().rssMib());
+                resources.put("gatewayRssAnonIdleAfterLoadMib", rig.gateway().sample().rssAnonMib());
+                resources.put("gatewayHwmMib", rig.gateway().sample().hwmMib());
+            });
+            step("slow streams", () -> root.set("slowStreams", slowStreams(rig, model)));
+            step("startup", () -> {
+                SimControl.streamText(sim, BenchSettings.STREAM_CHUNKS, 0);
+                root.set("startup", StartupBench.run(rig, tolk, settings.startupRuns()));
+            });
+        }
+        step("jmh", () -> {
+            ObjectNode jmh = JmhRunner.run(launcher.java(), benchClassPath, workDir.resolve("jmh"), settings.quick(),
+                    fixturesDir);
+            root.set("jmh", jmh);
+            JsonNode translate = jmh.path("RequestTranslationBench.translateLargestClaudeCodeRequest");
+            if (translate.has("score")) {
+                int size = Requests.largestClaudeCode(fixturesDir).length;
+                ObjectNode derived = root.putObject("jmhDerived");
+                derived.put("requestBytes", size);
+                derived.put("requestTranslationMBps", translate.path("score").asDouble() * size / 1e6);
+                derived.put("requestTranslationAllocPerInputByte", translate.path("allocBytesPerOp").asDouble() / size);
+            }
+        });
+        root.put("loadAverageAtEnd", Machine.loadAverage());
+        return root;
+    }
+
+    private ObjectNode concurrent(Endpoint direct, Endpoint tolk, Rig rig) throws Exception {
+        generator.run(direct, settings.loadConnections(), settings.loadWarmup());
+        generator.run(tolk, settings.loadConnections(), settings.loadWarmup());
+        SimControl.awaitIdle(rig.simPort(), Duration.ofSeconds(10));
+        return LoadBench.run(generator, direct, tolk, settings.loadConnections(), settings.loadRound(),
+                settings.loadRounds(), rig.gateway(), rig.simPort());
+    }
+
+    private ObjectNode claudeCode(Rig rig, String model) throws Exception {
+        byte[] anthropic = Requests.largestClaudeCode(fixturesDir);
+        byte[] openAi = DirectTranslation.toOpenAi(anthropic, model);
+        Endpoint direct = Endpoint.direct(rig.simPort(), openAi);
+        Endpoint tolk = Endpoint.tolk(rig.gatewayPort(), anthropic);
+        ObjectNode out = BenchJson.MAPPER.createObjectNode();
+        out.set("sequential", SequentialBench.run(direct, tolk, settings.sequentialWarmup() / 5,
+                settings.realisticRounds(), rig.gateway()));
+        out.set("concurrent", concurrent(direct, tolk, rig));
+        return out;
+    }
+
+    private ObjectNode slowStreams(Rig rig, String model) throws Exception {
+        int sim = rig.simPort();
+        long limit = ProcFs.openFilesLimit();
+        // the gateway holds two sockets per stream (client and upstream) within the same per-process limit
+        int streams = limit > 0 ? (int) Math.min(settings.slowStreams(), (limit - 300) / 2) : settings.slowStreams();
+        long rampAndHoldMs = (long) streams * 1000 / settings.slowOpenPerSecond() + settings.slowHold().toMillis();
+        int chunks = (int) (rampAndHoldMs / BenchSettings.SLOW_INTERVAL_MILLIS) + 30;
+        SimControl.streamText(sim, chunks, BenchSettings.SLOW_INTERVAL_MILLIS);
+        ObjectNode out = BenchJson.MAPPER.createObjectNode();
+        out.put("openFilesLimit", limit);
+        out.put("requested", settings.slowStreams());
+        out.put("chunkIntervalMs", BenchSettings.SLOW_INTERVAL_MILLIS);
+        out.set("direct", SlowStreamsBench.run(Endpoint.direct(sim, Requests.simpleOpenAi(model)), streams,
+                settings.slowOpenPerSecond(), settings.slowHold(), null, sim));
+        out.set("tolk", SlowStreamsBench.run(Endpoint.tolk(rig.gatewayPort(), Requests.simpleAnthropic(model)),
+                streams, settings.slowOpenPerSecond(), settings.slowHold(), rig.gateway(), sim));
+        SimControl.streamText(sim, BenchSettings.STREAM_CHUNKS, 0);
+        return out;
+    }
+
+    static void write(ObjectNode root, Path resultsDir, String stamp) throws IOException {
+        Files.createDirectories(resultsDir);
+        BenchJson.MAPPER.writeValue(resultsDir.resolve(stamp + ".json").toFile(), root);
+        BenchJson.MAPPER.writeValue(resultsDir.resolve("latest.json").toFile(), root);
+    }
+}

@@ -1,0 +1,30 @@
+package dev.tolk.bench;
+
+import java.time.Duration;
+
+/**
+ * How much of each measurement to run: `quick` is a smoke check of the harness (seconds per measurement, numbers
+ * not meaningful), the default is the full run the documented table comes from.
+ */
+record BenchSettings(boolean quick, int sequentialWarmup, int sequentialRounds, int realisticRounds,
+                     int loadConnections, Duration loadRound, int loadRounds, Duration loadWarmup,
+                     int slowStreams, int slowOpenPerSecond, Duration slowHold, int startupRuns) {
+
+    static final int STREAM_CHUNKS = 200;
+    static final int SLOW_INTERVAL_MILLIS = 100;
+
+    BenchSettings withSlowStreams(int n) {
+        return new BenchSettings(quick, sequentialWarmup, sequentialRounds, realisticRounds, loadConnections, loadRound,
+                loadRounds, loadWarmup, n, slowOpenPerSecond, slowHold, startupRuns);
+    }
+
+    static BenchSettings quickRun() {
+        return new BenchSettings(true, 20, 30, 10, 50, Duration.ofSeconds(2), 1, Duration.ofSeconds(1),
+                200, 1000, Duration.ofSeconds(2), 1);
+    }
+
+    static BenchSettings fullRun() {
+        return new BenchSettings(false, 500, 500, 200, 50, Duration.ofSeconds(10), 3, Duration.ofSeconds(15),
+                10_000, 2000, Duration.ofSeconds(20), 5);
+    }
+}

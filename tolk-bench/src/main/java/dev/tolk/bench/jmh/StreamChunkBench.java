@@ -1,0 +1,91 @@
+package dev.tolk.bench.jmh;
+
+import dev.tolk.core.translate.RequestFacts;
+import dev.tolk.core.sse.SseOutput;
+import dev.tolk.core.translate.stream.UpstreamStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * The streaming hot path: one vLLM text chunk through {@link UpstreamStream#feed} (ns and bytes allocated per
+ * chunk with `-prof gc`), and a whole 200-chunk stream from message_start to message_stop.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class StreamChunkBench {
+    static final byte[] ROLE = sse("{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1764000000,"
+            + "\"model\":\"sim-model\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
+            + "\"logprobs\":null,\"finish_reason\":null}]}");
+    static final byte[] TEXT = sse("{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1764000000,"
+            + "\"model\":\"sim-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" lorem\"},"
+            + "\"logprobs\":null,\"finish_reason\":null}]}");
+    static final byte[] FINISH = sse("{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1764000000,"
+            + "\"model\":\"sim-model\",\"choices\":[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\","
+            + "\"stop_reason\":null}]}");
+    static final byte[] USAGE = sse("{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1764000000,"
+            + "\"model\":\"sim-model\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"total_tokens\":212,"
+            + "\"completion_tokens\":200}}");
+    static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+    static final RequestFacts FACTS = new RequestFacts("claude-sonnet-4-5", "sim-model", true, 1024, List.of(), false,
+            false, Set.of(), false);
+
+    private final ByteBuffer role = ByteBuffer.wrap(ROLE);
+    private final ByteBuffer text = ByteBuffer.wrap(TEXT);
+    private final ByteBuffer finish = ByteBuffer.wrap(FINISH);
+    private final ByteBuffer usage = ByteBuffer.wrap(USAGE);
+    private final ByteBuffer done = ByteBuffer.wrap(DONE);
+    private final SseOutput out = new SseOutput();
+    private UpstreamStream stream;
+
+    private static byte[] sse(String json) {
+        return ("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A stream that has started and opened its text block, ready for text chunks. */
+    @Setup(Level.Iteration)
+    public void openStream() {
+        stream = new UpstreamStream(FACTS, "msg_bench", 12);
+        stream.start(out);
+        stream.feed(role.clear(), out);
+        stream.feed(text.clear(), out);
+        out.reset();
+    }
+
+    @Benchmark
+    public SseOutput feedOneTextChunk() {
+        out.reset();
+        stream.feed(text.clear(), out);
+        return out;
+    }
+
+    @Benchmark
+    public SseOutput wholeStream200Chunks() {
+        UpstreamStream s = new UpstreamStream(FACTS, "msg_bench", 12);
+        out.reset();
+        s.start(out);
+        s.feed(role.clear(), out);
+        for (int i = 0; i < 200; i++) {
+            s.feed(text.clear(), out);
+            if ((i & 15) == 15) {
+                out.reset();
+            }
+        }
+        s.feed(finish.clear(), out);
+        s.feed(usage.clear(), out);
+        s.feed(done.clear(), out);
+        s.end(out);
+        return out;
+    }
+}
