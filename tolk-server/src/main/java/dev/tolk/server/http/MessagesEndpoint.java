@@ -3,7 +3,6 @@ package dev.tolk.server.http;
 import dev.tolk.core.anthropic.AnthropicError;
 import dev.tolk.core.anthropic.AnthropicException;
 import dev.tolk.core.sse.SseOutput;
-import dev.tolk.core.translate.error.ContextOverflow;
 import dev.tolk.core.translate.error.ErrorMapping;
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.core.translate.request.TranslatedRequest;
@@ -13,13 +12,13 @@ import dev.tolk.core.translate.stream.StreamOutcome;
 import dev.tolk.core.translate.stream.UpstreamStream;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.server.metrics.GatewayMetrics;
-import dev.tolk.server.upstream.PromptSizeEstimator;
+import dev.tolk.core.translate.request.ContextClamp;
+import dev.tolk.core.translate.request.PromptSizeEstimator;
 import dev.tolk.server.upstream.UpstreamCatalog;
 import dev.tolk.server.upstream.UpstreamClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jetty.http.HttpHeader;
@@ -38,17 +37,19 @@ final class MessagesEndpoint {
     private final RequestTranslator translator;
     private final UpstreamClient upstream;
     private final UpstreamCatalog catalog;
+    private final ContextClamp clamp;
     private final PromptSizeEstimator estimator;
     private final GatewayMetrics metrics;
     private final GatewayConfig config;
     private final ActiveStreams active;
 
     MessagesEndpoint(RequestTranslator translator, UpstreamClient upstream, UpstreamCatalog catalog,
-                     PromptSizeEstimator estimator, GatewayMetrics metrics, GatewayConfig config, ActiveStreams active) {
+                     ContextClamp clamp, GatewayMetrics metrics, GatewayConfig config, ActiveStreams active) {
         this.translator = translator;
         this.upstream = upstream;
         this.catalog = catalog;
-        this.estimator = estimator;
+        this.clamp = clamp;
+        this.estimator = clamp.estimator();
         this.metrics = metrics;
         this.config = config;
         this.active = active;
@@ -65,7 +66,7 @@ final class MessagesEndpoint {
         x.clientModel = tr.facts().clientModel();
         x.upstreamModel = tr.facts().upstreamModel();
         ensureCatalog();
-        tr = clamp(tr);
+        tr = clamp.beforeSend(tr, catalog.maxModelLen(tr.facts().upstreamModel()));
         boolean retried = false;
         while (true) {
             byte[] upstreamBody = tr.upstreamBody();
@@ -95,26 +96,19 @@ final class MessagesEndpoint {
             if (head.getStatus() != 200) {
                 watch.close();
                 byte[] err = call.readBody(MAX_UPSTREAM_ERROR_BODY);
-                ContextOverflow overflow = ErrorMapping.contextOverflow(head.getStatus(), err);
-                if (overflow != null && overflow.promptTokens().isPresent()) {
-                    long p = overflow.promptTokens().getAsLong();
-                    estimator.observe(x.upstreamModel, upstreamBody.length, p);
-                    long limit = overflow.maxModelLen().isPresent() ? overflow.maxModelLen().getAsLong()
-                            : catalog.maxModelLen(x.upstreamModel).orElse(0);
-                    if (limit > 0 && p >= limit) {
-                        fail(x, AnthropicError.promptTooLong(p, limit));
-                        return;
-                    }
-                    if (!retried && limit > 0) {
-                        retried = true;
-                        tr = tr.withMaxTokens((int) Math.min(tr.facts().maxTokens() == 0 ? 1 : tr.facts().maxTokens(),
-                                limit - p));
-                        x.note = "clamp-retry";
-                        continue;
-                    }
+                ContextClamp.Decision d = clamp.onUpstreamError(tr, head.getStatus(), err,
+                        head.getHeaders().get(HttpHeader.RETRY_AFTER), catalog.maxModelLen(x.upstreamModel), retried);
+                if (d instanceof ContextClamp.Decision.Retry r) {
+                    retried = true;
+                    tr = r.request();
+                    x.note = "clamp-retry";
+                    continue;
                 }
-                metrics.upstreamError("http_" + head.getStatus());
-                fail(x, ErrorMapping.fromUpstream(head.getStatus(), err, head.getHeaders().get(HttpHeader.RETRY_AFTER)));
+                AnthropicError e = ((ContextClamp.Decision.Fail) d).error();
+                if (e.status() >= 500) {
+                    metrics.upstreamError("http_" + head.getStatus());
+                }
+                fail(x, e);
                 return;
             }
             if (tr.facts().stream()) {
@@ -125,21 +119,6 @@ final class MessagesEndpoint {
             }
             return;
         }
-    }
-
-    /** {@code max_tokens} ≤ window − estimated prompt, so Claude Code's 32k–128k asks fit a small model. */
-    private TranslatedRequest clamp(TranslatedRequest tr) {
-        OptionalInt window = catalog.maxModelLen(tr.facts().upstreamModel());
-        if (window.isEmpty()) {
-            return tr;
-        }
-        long estimate = estimator.estimate(tr.facts().upstreamModel(), tr.upstreamBody().length);
-        long room = window.getAsInt() - estimate;
-        int requested = tr.maxTokens();
-        if (requested > room) {
-            return tr.withMaxTokens((int) Math.max(1, room));
-        }
-        return tr;
     }
 
     private void ensureCatalog() {
