@@ -290,4 +290,19 @@ class StreamTranslationTest {
         assertThat(out.toString()).contains("event: ping\ndata: {\"type\":\"ping\"}\n\n");
         assertThat(accumulate(out.toString()).content().get(0).asText().text()).isEqualTo("x");
     }
+
+    @Test
+    void hermesMarkupInTheTextBecomesAToolUseBlockWithToolUseStop() throws Exception {
+        var facts = new RequestFacts("claude-opus-5-5", "qwen3-sim", true, 1024, List.of(), false, true,
+                java.util.Set.of("Bash"), true);
+        String sse = translate(facts, vllm(ROLE, chunk("{\"content\":\"I will run it.\\n<tool_\"}"),
+                chunk("{\"content\":\"call>\\n{\\\"name\\\": \\\"Bash\\\", \\\"arguments\\\": {\\\"command\\\": \\\"ls\\\"}}\\n</tool_call>\"}"),
+                finish("stop", "null"), DONE));
+        Message m = accumulate(sse);
+        assertThat(m.content()).hasSize(2);
+        assertThat(m.content().get(0).asText().text()).isEqualTo("I will run it.\n");
+        assertThat(m.content().get(1).asToolUse().name()).isEqualTo("Bash");
+        assertThat(StreamHarness.json(m.content().get(1).asToolUse()._input())).isEqualTo("{\"command\":\"ls\"}");
+        assertThat(m.stopReason()).contains(StopReason.TOOL_USE);
+    }
 }
