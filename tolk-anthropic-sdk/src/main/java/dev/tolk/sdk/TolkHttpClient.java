@@ -17,6 +17,7 @@ import dev.tolk.core.translate.models.ModelsMapping;
 import dev.tolk.core.translate.models.TokenizeMapping;
 import dev.tolk.core.translate.models.UpstreamModel;
 import dev.tolk.core.translate.request.ContextClamp;
+import dev.tolk.core.translate.request.ToolChoiceFallback;
 import dev.tolk.core.translate.request.PromptSizeEstimator;
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.core.translate.request.TranslatedRequest;
@@ -62,6 +63,7 @@ public final class TolkHttpClient implements HttpClient {
     private final Duration timeout;
     private final RequestTranslator translator;
     private final ContextClamp clamp = new ContextClamp(new PromptSizeEstimator());
+    private final ToolChoiceFallback toolFallback;
     private final Map<String, Integer> maxModelLen;
     private final List<ModelRoute> routes;
     private final ExecutorService async = Executors.newVirtualThreadPerTaskExecutor();
@@ -78,6 +80,7 @@ public final class TolkHttpClient implements HttpClient {
         this.http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
                 .executor(async).followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
         this.translator = new RequestTranslator(options, new ModelRouter(this::servedNames, routes, defaultModel));
+        this.toolFallback = new ToolChoiceFallback(options.recoverTextToolCalls());
     }
 
     @Override
@@ -144,7 +147,7 @@ public final class TolkHttpClient implements HttpClient {
         String model = tr.facts().upstreamModel();
         ensureModels();
         OptionalInt window = window(model);
-        tr = clamp.beforeSend(tr, window);
+        tr = toolFallback.beforeSend(clamp.beforeSend(tr, window));
         boolean retried = false;
         while (true) {
             java.net.http.HttpResponse<InputStream> r = http.send(post("/v1/chat/completions", tr.upstreamBody(),
@@ -153,6 +156,11 @@ public final class TolkHttpClient implements HttpClient {
                 byte[] err;
                 try (InputStream in = r.body()) {
                     err = in.readNBytes(1 << 20);
+                }
+                TranslatedRequest noParser = toolFallback.onUpstreamError(tr, r.statusCode(), err);
+                if (noParser != null) {
+                    tr = noParser;
+                    continue;
                 }
                 ContextClamp.Decision d = clamp.onUpstreamError(tr, r.statusCode(), err,
                         r.headers().firstValue("retry-after").orElse(null), window, retried);

@@ -13,6 +13,7 @@ import dev.tolk.core.translate.stream.UpstreamStream;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.server.metrics.GatewayMetrics;
 import dev.tolk.core.translate.request.ContextClamp;
+import dev.tolk.core.translate.request.ToolChoiceFallback;
 import dev.tolk.core.translate.request.PromptSizeEstimator;
 import dev.tolk.server.upstream.UpstreamCatalog;
 import dev.tolk.server.upstream.UpstreamClient;
@@ -38,6 +39,7 @@ final class MessagesEndpoint {
     private final UpstreamClient upstream;
     private final UpstreamCatalog catalog;
     private final ContextClamp clamp;
+    private final ToolChoiceFallback toolFallback;
     private final PromptSizeEstimator estimator;
     private final GatewayMetrics metrics;
     private final GatewayConfig config;
@@ -49,6 +51,7 @@ final class MessagesEndpoint {
         this.upstream = upstream;
         this.catalog = catalog;
         this.clamp = clamp;
+        this.toolFallback = new ToolChoiceFallback(translator.options().recoverTextToolCalls());
         this.estimator = clamp.estimator();
         this.metrics = metrics;
         this.config = config;
@@ -66,7 +69,7 @@ final class MessagesEndpoint {
         x.clientModel = tr.facts().clientModel();
         x.upstreamModel = tr.facts().upstreamModel();
         ensureCatalog();
-        tr = clamp.beforeSend(tr, catalog.maxModelLen(tr.facts().upstreamModel()));
+        tr = toolFallback.beforeSend(clamp.beforeSend(tr, catalog.maxModelLen(tr.facts().upstreamModel())));
         boolean retried = false;
         while (true) {
             byte[] upstreamBody = tr.upstreamBody();
@@ -96,6 +99,12 @@ final class MessagesEndpoint {
             if (head.getStatus() != 200) {
                 watch.close();
                 byte[] err = call.readBody(MAX_UPSTREAM_ERROR_BODY);
+                TranslatedRequest noParser = toolFallback.onUpstreamError(tr, head.getStatus(), err);
+                if (noParser != null) {
+                    tr = noParser;
+                    x.note = "no-tool-parser:tool_choice=none";
+                    continue;
+                }
                 ContextClamp.Decision d = clamp.onUpstreamError(tr, head.getStatus(), err,
                         head.getHeaders().get(HttpHeader.RETRY_AFTER), catalog.maxModelLen(x.upstreamModel), retried);
                 if (d instanceof ContextClamp.Decision.Retry r) {

@@ -106,4 +106,88 @@ class ClaudeCodeEndToEndTest {
         assertThat(run.exitCode()).as(run.stderr()).isZero();
         assertThat(run.result().path("result").asText()).contains("Recovered without streaming");
     }
+
+    @Test
+    void theSameRoundTripWorksWhenTheUpstreamHasNoToolParserAndTheModelWritesHermesMarkup() throws Exception {
+        try (SimServer noParser = SimServer.start(SimOptions.defaults().withToolParser(false));
+             TolkServer t = TolkServer.start(GatewayConfig.defaults(noParser.baseUri()).withPort(0))) {
+            noParser.loadScenario("""
+                    rules:
+                      - match: {hasToolResults: false}
+                        reply:
+                          text: "I will run a command."
+                          toolCallsAsText: true
+                          toolCalls: [{name: Bash, arguments: {command: "echo gateway-ok", description: "Print gateway-ok"}}]
+                      - match: {hasToolResults: true}
+                        reply: {text: "The command printed: gateway-ok"}
+                    """);
+            ClaudeCli.Run run = ClaudeCli.run(t.baseUri().toString(), Map.of(), "-p", "run echo gateway-ok",
+                    "--output-format", "stream-json", "--verbose", "--allowedTools", "Bash");
+            assertThat(run.exitCode()).as(run.stderr()).isZero();
+            assertThat(run.result().path("result").asText()).contains("gateway-ok");
+            List<RequestLog.Entry> chats = noParser.requests().stream()
+                    .filter(e -> e.path().equals("/v1/chat/completions")).toList();
+            // first "auto" was rejected (no parser), then tool_choice none; later turns go straight to none
+            assertThat(chats.get(0).body().get("tool_choice").asText()).isEqualTo("auto");
+            assertThat(chats.get(chats.size() - 1).body().get("tool_choice").asText()).isEqualTo("none");
+            assertThat(chats.get(chats.size() - 1).body().toString()).contains("\"role\":\"tool\"");
+        }
+    }
+
+    @Test
+    void thinkingComesBackAsThinkingAndIsReplayedOnTheNextTurn() throws Exception {
+        sim.loadScenario("""
+                rules:
+                  - match: {hasToolResults: false}
+                    reply:
+                      reasoning: "I should run echo to check the gateway."
+                      toolCalls: [{name: Bash, arguments: {command: "echo gateway-ok", description: "Print"}}]
+                  - match: {hasToolResults: true}
+                    reply: {text: "Done: gateway-ok"}
+                """);
+        ClaudeCli.Run run = ClaudeCli.run(tolk.baseUri().toString(), Map.of(), "-p", "run echo gateway-ok",
+                "--output-format", "stream-json", "--verbose", "--allowedTools", "Bash");
+        assertThat(run.exitCode()).as(run.stderr()).isZero();
+        assertThat(run.all()).contains("\"type\":\"thinking\"").contains("I should run echo");
+        RequestLog.Entry second = sim.requests().stream().filter(e -> e.path().equals("/v1/chat/completions"))
+                .reduce((a, b) -> b).orElseThrow();
+        assertThat(second.body().toString()).contains("\"reasoning\":\"I should run echo to check the gateway.\"");
+    }
+
+    @Test
+    void slashContextCountTokensAreTheUpstreamsExactCounts() throws Exception {
+        ClaudeCli.Run run = ClaudeCli.run(tolk.baseUri().toString(), Map.of(), "-p", "/context",
+                "--output-format", "stream-json", "--verbose");
+        assertThat(run.exitCode()).as(run.stderr()).isZero();
+        List<RequestLog.Entry> tokenize = sim.requests().stream().filter(e -> e.path().equals("/tokenize")).toList();
+        assertThat(tokenize).hasSizeGreaterThan(5);
+        // every count_tokens call became an exact /tokenize call upstream (none fell back to an estimate)
+        assertThat(sim.stats().byStatus()).containsOnlyKeys(200);
+        assertThat(sim.requests().stream().filter(e -> e.path().equals("/v1/chat/completions"))).isEmpty();
+        assertThat(run.result().path("is_error").asBoolean()).isFalse();
+    }
+
+    @Test
+    void aConversationThatOutgrowsASmallWindowIsCompactedAndCompletes() throws Exception {
+        try (SimServer small = SimServer.start(SimOptions.defaults().withMaxModelLen(40000));
+             TolkServer t = TolkServer.start(GatewayConfig.defaults(small.baseUri()).withPort(0))) {
+            String big = "x".repeat(70000);
+            small.loadScenario("""
+                    rules:
+                      - match: {lastUserRegex: "CRITICAL: Respond with TEXT ONLY"}
+                        reply: {text: "<analysis>short</analysis><summary>The user ran a command that printed a lot.</summary>"}
+                      - match: {hasToolResults: false}
+                        times: 1
+                        reply:
+                          toolCalls: [{name: Bash, arguments: {command: "head -c 70000 /dev/zero | tr '\\\\0' x", description: "big output"}}]
+                      - reply: {text: "Finished after compaction"}
+                    """);
+            ClaudeCli.Run run = ClaudeCli.run(t.baseUri().toString(), Map.of(), "-p", "print a lot",
+                    "--output-format", "stream-json", "--verbose", "--allowedTools", "Bash");
+            assertThat(run.exitCode()).as(run.stderr() + run.all()).isZero();
+            assertThat(run.all()).contains("compact");
+            assertThat(run.result().path("result").asText()).contains("Finished after compaction");
+            assertThat(big).isNotEmpty();
+        }
+    }
 }
