@@ -4,7 +4,7 @@ import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.server.http.GatewayHandler;
 import dev.tolk.server.metrics.GatewayMetrics;
-import dev.tolk.server.upstream.ModelMapper;
+import dev.tolk.core.translate.models.ModelRouter;
 import dev.tolk.server.upstream.UpstreamCatalog;
 import dev.tolk.server.upstream.UpstreamClient;
 import java.net.URI;
@@ -42,7 +42,7 @@ public final class TolkServer implements AutoCloseable {
                 config.firstByteTimeout());
         UpstreamCatalog catalog = new UpstreamCatalog(upstream, config.maxModelLen());
         RequestTranslator translator = new RequestTranslator(config.translation(),
-                new ModelMapper(catalog, config.routes(), config.defaultModel()));
+                new ModelRouter(catalog::servedNames, config.routes(), config.defaultModel()));
         this.handler = new GatewayHandler(config, translator, upstream, catalog, new GatewayMetrics());
 
         QueuedThreadPool pool = new QueuedThreadPool(64, 2);

@@ -29,6 +29,7 @@ final class ChatEndpoint {
 
     void reset() {
         position.set(0);
+        ids.set(0);
         cache.clear();
         scenario = Scenario.empty();
     }
@@ -108,6 +109,14 @@ final class ChatEndpoint {
         String defaultText = "You said: " + truncate(lastUser == null ? "" : lastUser, 200);
         Answer answer = Answer.fromReply(reply == null ? JsonNodeFactory.instance.objectNode() : reply, defaultText,
                 options.defaultChunks(), options.chunkDelayMillis());
+        boolean thinkingOn = r.path("chat_template_kwargs").path("enable_thinking").asBoolean(false)
+                || r.path("chat_template_kwargs").path("thinking").asBoolean(false);
+        if (reply == null && thinkingOn) {
+            // a reasoning model asked to think thinks, even on the default answer
+            answer = new Answer("The user said: " + truncate(lastUser == null ? "" : lastUser, 80), answer.text(),
+                    answer.calls(), false, null, null, null, answer.chunks(), answer.chunkDelayMillis(), "standard",
+                    null, null);
+        }
         if ("none".equals(choiceKind) && !answer.calls().isEmpty() && !answer.callsAsText()) {
             answer = withoutCalls(answer);
         }

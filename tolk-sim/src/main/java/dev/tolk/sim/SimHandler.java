@@ -138,8 +138,15 @@ final class SimHandler extends Handler.Abstract {
         ChatEndpoint.Outcome outcome = chat.outcome(plan);
         stats.tokens(plan.promptTokens(), outcome.completionTokens());
         if (!plan.stream()) {
-            sleepWatching(request, prefillMillis(plan), new AtomicBoolean());
-            send(response, 200, "application/json", chat.completionBody(plan, outcome));
+            stats.begin();
+            boolean stayed = sleepWatching(request, prefillMillis(plan), new AtomicBoolean());
+            try {
+                if (stayed) {
+                    send(response, 200, "application/json", chat.completionBody(plan, outcome));
+                }
+            } finally {
+                stats.end(!stayed);
+            }
             return;
         }
         stream(request, response, plan, outcome, fault, faultType);
@@ -231,7 +238,8 @@ final class SimHandler extends Handler.Abstract {
     private static boolean sleepWatching(Request request, long millis, AtomicBoolean gone) {
         long end = System.nanoTime() + millis * 1_000_000;
         while (System.nanoTime() < end) {
-            if (gone.get() || !request.getConnectionMetaData().getConnection().getEndPoint().isOpen()) {
+            if (gone.get() || Disconnects.clientGone(request)) {
+                gone.set(true);
                 return false;
             }
             try {

@@ -3,7 +3,7 @@ package dev.tolk.server.cli;
 import dev.tolk.server.config.ConfigException;
 import dev.tolk.server.config.ConfigLoader;
 import dev.tolk.server.config.GatewayConfig;
-import dev.tolk.server.config.ModelRoute;
+import dev.tolk.core.translate.models.ModelRoute;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;

@@ -21,7 +21,9 @@ public final class TolkMain implements Runnable {
         return new CommandLine(new TolkMain())
                 .addSubcommand(new ServeCommand())
                 .addSubcommand(new ConfigCommand())
-                .addSubcommand(new SimCommand());
+                .addSubcommand(new SimCommand())
+                .addSubcommand(new CodeCommand())
+                .addSubcommand(new DoctorCommand());
     }
 
     public static void main(String[] args) {

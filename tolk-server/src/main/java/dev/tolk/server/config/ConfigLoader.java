@@ -1,5 +1,6 @@
 package dev.tolk.server.config;
 
+import dev.tolk.core.translate.models.ModelRoute;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;

@@ -1,5 +1,6 @@
 package dev.tolk.server.config;
 
+import dev.tolk.core.translate.models.ModelRoute;
 import dev.tolk.core.translate.TranslationOptions;
 import java.net.URI;
 import java.time.Duration;

@@ -5,7 +5,8 @@ import dev.tolk.core.anthropic.ErrorType;
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.server.metrics.GatewayMetrics;
-import dev.tolk.server.upstream.PromptSizeEstimator;
+import dev.tolk.core.translate.request.ContextClamp;
+import dev.tolk.core.translate.request.PromptSizeEstimator;
 import dev.tolk.server.upstream.UpstreamCatalog;
 import dev.tolk.server.upstream.UpstreamClient;
 import java.io.IOException;
@@ -47,7 +48,7 @@ public final class GatewayHandler extends Handler.Abstract {
         this.keys = new ApiKeys(config.apiKeys());
         this.upstream = upstream;
         this.metrics = metrics;
-        this.messages = new MessagesEndpoint(translator, upstream, catalog, new PromptSizeEstimator(), metrics, config,
+        this.messages = new MessagesEndpoint(translator, upstream, catalog, new ContextClamp(new PromptSizeEstimator()), metrics, config,
                 active);
         this.countTokens = new CountTokensEndpoint(translator, upstream);
         this.models = new ModelsEndpoint(catalog, config.routes());

@@ -3,7 +3,6 @@ package dev.tolk.server.http;
 import dev.tolk.core.anthropic.AnthropicError;
 import dev.tolk.core.anthropic.AnthropicException;
 import dev.tolk.core.sse.SseOutput;
-import dev.tolk.core.translate.error.ContextOverflow;
 import dev.tolk.core.translate.error.ErrorMapping;
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.core.translate.request.TranslatedRequest;
@@ -13,13 +12,14 @@ import dev.tolk.core.translate.stream.StreamOutcome;
 import dev.tolk.core.translate.stream.UpstreamStream;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.server.metrics.GatewayMetrics;
-import dev.tolk.server.upstream.PromptSizeEstimator;
+import dev.tolk.core.translate.request.ContextClamp;
+import dev.tolk.core.translate.request.ToolChoiceFallback;
+import dev.tolk.core.translate.request.PromptSizeEstimator;
 import dev.tolk.server.upstream.UpstreamCatalog;
 import dev.tolk.server.upstream.UpstreamClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jetty.http.HttpHeader;
@@ -38,17 +38,21 @@ final class MessagesEndpoint {
     private final RequestTranslator translator;
     private final UpstreamClient upstream;
     private final UpstreamCatalog catalog;
+    private final ContextClamp clamp;
+    private final ToolChoiceFallback toolFallback;
     private final PromptSizeEstimator estimator;
     private final GatewayMetrics metrics;
     private final GatewayConfig config;
     private final ActiveStreams active;
 
     MessagesEndpoint(RequestTranslator translator, UpstreamClient upstream, UpstreamCatalog catalog,
-                     PromptSizeEstimator estimator, GatewayMetrics metrics, GatewayConfig config, ActiveStreams active) {
+                     ContextClamp clamp, GatewayMetrics metrics, GatewayConfig config, ActiveStreams active) {
         this.translator = translator;
         this.upstream = upstream;
         this.catalog = catalog;
-        this.estimator = estimator;
+        this.clamp = clamp;
+        this.toolFallback = new ToolChoiceFallback(translator.options().recoverTextToolCalls());
+        this.estimator = clamp.estimator();
         this.metrics = metrics;
         this.config = config;
         this.active = active;
@@ -65,7 +69,7 @@ final class MessagesEndpoint {
         x.clientModel = tr.facts().clientModel();
         x.upstreamModel = tr.facts().upstreamModel();
         ensureCatalog();
-        tr = clamp(tr);
+        tr = toolFallback.beforeSend(clamp.beforeSend(tr, catalog.maxModelLen(tr.facts().upstreamModel())));
         boolean retried = false;
         while (true) {
             byte[] upstreamBody = tr.upstreamBody();
@@ -75,10 +79,15 @@ final class MessagesEndpoint {
                 clientGone.set(true);
                 call.abort(t);
             });
+            ClientWatch watch = new ClientWatch(x.request, () -> {
+                clientGone.set(true);
+                call.abort(new IOException("client disconnected"));
+            });
             org.eclipse.jetty.client.Response head;
             try {
                 head = call.awaitHead();
             } catch (IOException e) {
+                watch.close();
                 if (clientGone.get()) {
                     cancelled(x, "before_response");
                     return;
@@ -88,51 +97,37 @@ final class MessagesEndpoint {
                 return;
             }
             if (head.getStatus() != 200) {
+                watch.close();
                 byte[] err = call.readBody(MAX_UPSTREAM_ERROR_BODY);
-                ContextOverflow overflow = ErrorMapping.contextOverflow(head.getStatus(), err);
-                if (overflow != null && overflow.promptTokens().isPresent()) {
-                    long p = overflow.promptTokens().getAsLong();
-                    estimator.observe(x.upstreamModel, upstreamBody.length, p);
-                    long limit = overflow.maxModelLen().isPresent() ? overflow.maxModelLen().getAsLong()
-                            : catalog.maxModelLen(x.upstreamModel).orElse(0);
-                    if (limit > 0 && p >= limit) {
-                        fail(x, AnthropicError.promptTooLong(p, limit));
-                        return;
-                    }
-                    if (!retried && limit > 0) {
-                        retried = true;
-                        tr = tr.withMaxTokens((int) Math.min(tr.facts().maxTokens() == 0 ? 1 : tr.facts().maxTokens(),
-                                limit - p));
-                        x.note = "clamp-retry";
-                        continue;
-                    }
+                TranslatedRequest noParser = toolFallback.onUpstreamError(tr, head.getStatus(), err);
+                if (noParser != null) {
+                    tr = noParser;
+                    x.note = "no-tool-parser:tool_choice=none";
+                    continue;
                 }
-                metrics.upstreamError("http_" + head.getStatus());
-                fail(x, ErrorMapping.fromUpstream(head.getStatus(), err, head.getHeaders().get(HttpHeader.RETRY_AFTER)));
+                ContextClamp.Decision d = clamp.onUpstreamError(tr, head.getStatus(), err,
+                        head.getHeaders().get(HttpHeader.RETRY_AFTER), catalog.maxModelLen(x.upstreamModel), retried);
+                if (d instanceof ContextClamp.Decision.Retry r) {
+                    retried = true;
+                    tr = r.request();
+                    x.note = "clamp-retry";
+                    continue;
+                }
+                AnthropicError e = ((ContextClamp.Decision.Fail) d).error();
+                if (e.status() >= 500) {
+                    metrics.upstreamError("http_" + head.getStatus());
+                }
+                fail(x, e);
                 return;
             }
             if (tr.facts().stream()) {
+                watch.close(); // from here on, pings and writes notice a departed client
                 stream(x, tr, call, clientGone, upstreamBody.length);
             } else {
-                nonStream(x, tr, call, clientGone, upstreamBody.length);
+                nonStream(x, tr, call, clientGone, upstreamBody.length, watch);
             }
             return;
         }
-    }
-
-    /** {@code max_tokens} ≤ window − estimated prompt, so Claude Code's 32k–128k asks fit a small model. */
-    private TranslatedRequest clamp(TranslatedRequest tr) {
-        OptionalInt window = catalog.maxModelLen(tr.facts().upstreamModel());
-        if (window.isEmpty()) {
-            return tr;
-        }
-        long estimate = estimator.estimate(tr.facts().upstreamModel(), tr.upstreamBody().length);
-        long room = window.getAsInt() - estimate;
-        int requested = tr.maxTokens();
-        if (requested > room) {
-            return tr.withMaxTokens((int) Math.max(1, room));
-        }
-        return tr;
     }
 
     private void ensureCatalog() {
@@ -146,11 +141,12 @@ final class MessagesEndpoint {
     }
 
     private void nonStream(Exchange x, TranslatedRequest tr, UpstreamClient.Exchange call, AtomicBoolean clientGone,
-                           int bodyBytes) throws IOException {
+                           int bodyBytes, ClientWatch watch) throws IOException {
         byte[] body;
         try {
             body = call.readBody(MAX_UPSTREAM_BODY);
         } catch (IOException e) {
+            watch.close();
             if (clientGone.get()) {
                 cancelled(x, "non_streaming");
                 return;
@@ -159,6 +155,7 @@ final class MessagesEndpoint {
             fail(x, AnthropicError.api("upstream connection failed while reading the response: " + e.getMessage()));
             return;
         }
+        watch.close(); // before answering: the client may send its next request at once on this connection
         x.ttftNanos = System.nanoTime() - x.startNanos;
         try {
             TranslatedResponse r = ResponseTranslator.translate(body, tr.facts(), Ids.messageId());

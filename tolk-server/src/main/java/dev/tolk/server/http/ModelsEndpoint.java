@@ -5,7 +5,7 @@ import dev.tolk.core.translate.error.ErrorMapping;
 import dev.tolk.core.translate.models.ModelInfo;
 import dev.tolk.core.translate.models.ModelsMapping;
 import dev.tolk.core.translate.models.UpstreamModel;
-import dev.tolk.server.config.ModelRoute;
+import dev.tolk.core.translate.models.ModelRoute;
 import dev.tolk.server.upstream.UpstreamCatalog;
 import java.io.IOException;
 import java.time.Instant;

@@ -59,6 +59,20 @@ public final class UpstreamCatalog {
         return m != null && System.nanoTime() - fetchedAt < TTL_SECONDS * 1_000_000_000L;
     }
 
+    /** The served model names, fetched when stale; the cached ones (or none) when the upstream cannot be asked. */
+    public List<String> servedNames() {
+        List<UpstreamModel> m;
+        try {
+            m = models();
+        } catch (IOException e) {
+            m = cached();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            m = cached();
+        }
+        return m.stream().map(UpstreamModel::id).toList();
+    }
+
     /** Cached models without any I/O (empty when never fetched). */
     public List<UpstreamModel> cached() {
         List<UpstreamModel> m = models;

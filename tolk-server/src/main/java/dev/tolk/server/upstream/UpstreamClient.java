@@ -55,6 +55,9 @@ public final class UpstreamClient implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("could not start the upstream HTTP client", e);
         }
+        // vLLM's 401 has no WWW-Authenticate header; Jetty's authentication handler would turn it into a protocol
+        // error instead of a response. Tolk handles statuses itself (no auth challenges, redirects or 100-continue).
+        http.getProtocolHandlers().clear();
     }
 
     public URI base() {

@@ -8,6 +8,8 @@ import dev.tolk.core.translate.RequestFacts;
 import dev.tolk.core.translate.error.ErrorMapping;
 import dev.tolk.core.translate.response.FinishReasonMapping;
 import dev.tolk.core.translate.response.UsageMapping;
+import dev.tolk.core.translate.textcalls.Piece;
+import dev.tolk.core.translate.textcalls.TextToolCallParser;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -46,7 +48,7 @@ public final class StreamTranslator {
     private final RequestFacts facts;
     private final AnthropicEventSink sink;
     private final String messageId;
-    private final TextToolCallFilter textCalls;
+    private final TextToolCallParser textCalls;
 
     private Phase phase = Phase.NOT_STARTED;
     private int nextIndex;
@@ -70,7 +72,7 @@ public final class StreamTranslator {
         this.facts = facts;
         this.messageId = messageId;
         this.sink = sink;
-        this.textCalls = facts.recoverTextToolCalls() ? TextToolCallFilter.create(facts.toolNames()) : null;
+        this.textCalls = facts.recoverTextToolCalls() ? new TextToolCallParser(facts.toolNames()) : null;
     }
 
     public Phase phase() {
@@ -191,7 +193,7 @@ public final class StreamTranslator {
             emitText(content);
             return;
         }
-        for (TextToolCallFilter.Piece p : textCalls.feed(content)) {
+        for (Piece p : textCalls.feed(content)) {
             emitPiece(p);
         }
     }
@@ -218,10 +220,10 @@ public final class StreamTranslator {
 
     // ---- text
 
-    private void emitPiece(TextToolCallFilter.Piece p) {
-        if (p instanceof TextToolCallFilter.Piece.Text t) {
+    private void emitPiece(Piece p) {
+        if (p instanceof Piece.Text t) {
             emitText(t.text());
-        } else if (p instanceof TextToolCallFilter.Piece.ToolCall c) {
+        } else if (p instanceof Piece.ToolCall c) {
             int index = 1_000_000 + slots.size(); // upstream indexes of recovered calls never collide with real ones
             onToolCall(index, null, c.name(), c.argumentsJson());
         }
@@ -347,7 +349,7 @@ public final class StreamTranslator {
 
     private void complete() {
         if (textCalls != null) {
-            for (TextToolCallFilter.Piece p : textCalls.finish()) {
+            for (Piece p : textCalls.finish()) {
                 emitPiece(p);
             }
         }

@@ -1,4 +1,4 @@
-package dev.tolk.server.upstream;
+package dev.tolk.core.translate.request;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;

@@ -1,4 +1,4 @@
-package dev.tolk.server.config;
+package dev.tolk.core.translate.models;
 
 import java.util.regex.Pattern;
 
@@ -9,7 +9,7 @@ public record ModelRoute(String glob, String upstreamModel) {
         return toRegex(glob).matcher(clientModel).matches();
     }
 
-    static Pattern toRegex(String glob) {
+    public static Pattern toRegex(String glob) {
         StringBuilder sb = new StringBuilder();
         for (char c : glob.toCharArray()) {
             switch (c) {

@@ -1,0 +1,300 @@
+package dev.tolk.server.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tolk.core.json.Json;
+import dev.tolk.server.config.ConfigException;
+import dev.tolk.server.config.ConfigLoader;
+import dev.tolk.server.config.GatewayConfig;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code tolk doctor [--upstream URL]}: probes an OpenAI-compatible upstream and says what Claude Code needs that
+ * works and what to change: reachability; models and windows; automatic tool calling (with the vLLM flags to add);
+ * a reasoning parser; cached-token usage; {@code /tokenize}; time to first token and tokens per second; a window
+ * large enough for Claude Code's ~20k-token system prompt and tools. Exit code 0 when Claude Code will work
+ * (reachable, tools natively or through text recovery, window ≥ {@value #MIN_WINDOW}), 1 otherwise.
+ */
+@Command(name = "doctor", mixinStandardHelpOptions = true,
+        description = "Check an upstream (vLLM) for what Claude Code needs, and say how to fix what is missing.")
+public final class DoctorCommand implements Callable<Integer> {
+    static final int MIN_WINDOW = 20_000;
+
+    @Mixin
+    GatewayOptions options;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private PrintStream out = System.out;
+    private URI base;
+    private String key;
+
+    @Override
+    public Integer call() {
+        GatewayConfig config;
+        try {
+            config = new ConfigLoader(System.getenv()).load(options.toFlags()).config();
+        } catch (ConfigException e) {
+            System.err.println("tolk: " + e.getMessage());
+            return 2;
+        }
+        if (config.upstreamSim()) {
+            System.err.println("tolk: doctor checks a real upstream; pass --upstream URL");
+            return 2;
+        }
+        return run(config.upstream(), config.upstreamApiKey(), config.defaultModel(), System.out);
+    }
+
+    /** Runs every check against {@code upstream}; returns the exit code. */
+    public int run(URI upstream, String apiKey, String preferredModel, PrintStream printTo) {
+        this.out = printTo;
+        this.base = upstream;
+        this.key = apiKey;
+        out.println("Tolk doctor: " + upstream);
+        JsonNode models;
+        try {
+            HttpResponse<String> r = send(get("/v1/models"));
+            if (r.statusCode() == 401) {
+                fail("reachable, but it wants an API key: set VLLM_API_KEY (vLLM --api-key)");
+                return 1;
+            }
+            if (r.statusCode() != 200) {
+                fail("reachable, but GET /v1/models answered HTTP " + r.statusCode() + ": is this an OpenAI-compatible server?");
+                return 1;
+            }
+            models = Json.MAPPER.readTree(r.body()).path("data");
+        } catch (Exception e) {
+            fail("not reachable: " + e.getMessage() + " — is vLLM running there? (vllm serve MODEL --port …)");
+            return 1;
+        }
+        ok("reachable");
+        if (!models.isArray() || models.isEmpty()) {
+            fail("serves no models");
+            return 1;
+        }
+        String model = preferredModel != null ? preferredModel : models.get(0).path("id").asText();
+        int window = 0;
+        for (JsonNode m : models) {
+            int len = m.path("max_model_len").asInt(0);
+            out.println("    model " + m.path("id").asText() + (len > 0 ? "  max_model_len " + len : "  (window unknown)"));
+            if (m.path("id").asText().equals(model)) {
+                window = len;
+            }
+        }
+        boolean good = true;
+        if (window == 0) {
+            warn("the window of " + model + " is not reported; set max-model-len in Tolk's config");
+        } else if (window < MIN_WINDOW) {
+            fail("window " + window + " is too small for Claude Code's system prompt and tools (~20k tokens): "
+                    + "serve with --max-model-len 32768 or more");
+            good = false;
+        } else {
+            ok("window " + window + " tokens fits Claude Code (~20k tokens of system prompt and tools)");
+        }
+        good &= checkTools(model);
+        checkReasoning(model);
+        checkCachedTokens(model);
+        checkTokenize(model);
+        checkSpeed(model);
+        out.println(good ? "Claude Code will work through Tolk with this upstream." : "Fix the items marked FAIL above.");
+        return good ? 0 : 1;
+    }
+
+    private boolean checkTools(String model) {
+        String body = "{\"model\":\"" + model + "\",\"max_tokens\":128,\"messages\":[{\"role\":\"user\",\"content\":"
+                + "\"What time is it? Use the tool.\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_time\","
+                + "\"description\":\"Current time\",\"parameters\":{\"type\":\"object\",\"properties\":{}}}}],\"tool_choice\":\"auto\"}";
+        try {
+            HttpResponse<String> r = send(post("/v1/chat/completions", body));
+            if (r.statusCode() == 400 && r.body().contains("enable-auto-tool-choice")) {
+                warn("automatic tool calling is OFF: restart vLLM with --enable-auto-tool-choice --tool-call-parser "
+                        + parserFor(model) + ". Until then Tolk sends tool_choice none and recovers tool calls the model "
+                        + "writes as text (works for Hermes/Qwen, Qwen3-Coder, Llama and Mistral markup).");
+                return true;
+            }
+            if (r.statusCode() != 200) {
+                fail("a request with a tool failed: HTTP " + r.statusCode() + " " + abbreviate(r.body()));
+                return false;
+            }
+            JsonNode msg = Json.MAPPER.readTree(r.body()).path("choices").path(0).path("message");
+            if (msg.path("tool_calls").isArray() && !msg.path("tool_calls").isEmpty()) {
+                ok("automatic tool calling works (the model called the tool)");
+            } else if (msg.path("content").asText("").contains("<tool_call>") || msg.path("content").asText("").contains("[TOOL_CALLS]")) {
+                warn("the model wrote its tool call as text: the --tool-call-parser does not match the model; try "
+                        + parserFor(model) + ". Tolk recovers such calls meanwhile.");
+            } else {
+                ok("automatic tool calling is enabled (the model chose not to call the tool in this probe)");
+            }
+            return true;
+        } catch (Exception e) {
+            fail("tool probe failed: " + e.getMessage());
+            return false;
+        }
+    }
+
+    private void checkReasoning(String model) {
+        String body = "{\"model\":\"" + model + "\",\"max_tokens\":256,\"messages\":[{\"role\":\"user\",\"content\":\"2+2?\"}],"
+                + "\"chat_template_kwargs\":{\"enable_thinking\":true,\"thinking\":true}}";
+        try {
+            HttpResponse<String> r = send(post("/v1/chat/completions", body));
+            JsonNode msg = Json.MAPPER.readTree(r.body()).path("choices").path(0).path("message");
+            boolean field = !msg.path("reasoning").asText("").isEmpty() || !msg.path("reasoning_content").asText("").isEmpty();
+            if (field) {
+                ok("a reasoning parser is active: thinking reaches Claude Code as thinking blocks");
+            } else if (msg.path("content").asText("").contains("<think>")) {
+                warn("the model thinks but vLLM has no --reasoning-parser: its thinking lands in the text; add "
+                        + "--reasoning-parser (e.g. qwen3, deepseek_r1, glm45)");
+            } else {
+                info("no reasoning returned (a non-reasoning model, or thinking is off in its template)");
+            }
+        } catch (Exception e) {
+            warn("reasoning probe failed: " + e.getMessage());
+        }
+    }
+
+    private void checkCachedTokens(String model) {
+        String prompt = "Tolk prefix-cache probe. ".repeat(40);
+        String body = "{\"model\":\"" + model + "\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
+        try {
+            send(post("/v1/chat/completions", body));
+            HttpResponse<String> r = send(post("/v1/chat/completions", body));
+            JsonNode details = Json.MAPPER.readTree(r.body()).path("usage").path("prompt_tokens_details");
+            if (details.has("cached_tokens")) {
+                ok("cached-token usage is reported (" + details.get("cached_tokens").asInt() + " cached on a repeat)");
+            } else {
+                warn("cached tokens are not reported: add --enable-prompt-tokens-details (Claude Code shows cache reads)");
+            }
+        } catch (Exception e) {
+            warn("cache probe failed: " + e.getMessage());
+        }
+    }
+
+    private void checkTokenize(String model) {
+        try {
+            HttpResponse<String> r = send(post("/tokenize", "{\"model\":\"" + model + "\",\"prompt\":\"hello\"}"));
+            if (r.statusCode() == 200) {
+                ok("/tokenize exists: count_tokens answers are exact");
+            } else {
+                warn("/tokenize is missing (HTTP " + r.statusCode() + "): count_tokens answers are estimates");
+            }
+        } catch (Exception e) {
+            warn("/tokenize probe failed: " + e.getMessage());
+        }
+    }
+
+    private void checkSpeed(String model) {
+        String body = "{\"model\":\"" + model + "\",\"max_tokens\":64,\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Count from one to twenty in words.\"}]}";
+        try {
+            long start = System.nanoTime();
+            HttpResponse<java.io.InputStream> r = http.send(post("/v1/chat/completions", body),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            long first = -1;
+            long completion = 0;
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (!line.startsWith("data: ") || line.equals("data: [DONE]")) {
+                        continue;
+                    }
+                    JsonNode c = Json.MAPPER.readTree(line.substring(6));
+                    if (first < 0 && !c.path("choices").path(0).path("delta").path("content").asText("").isEmpty()) {
+                        first = System.nanoTime();
+                    }
+                    if (c.has("usage") && c.get("usage").has("completion_tokens")) {
+                        completion = c.get("usage").get("completion_tokens").asLong();
+                    }
+                }
+            }
+            long end = System.nanoTime();
+            if (first < 0) {
+                first = end;
+            }
+            double ttft = (first - start) / 1e6;
+            double tps = end > first && completion > 1 ? (completion - 1) / ((end - first) / 1e9) : 0;
+            info(String.format(Locale.ROOT, "time to first token %.0f ms, %.0f tokens/s on a short prompt", ttft, tps));
+        } catch (Exception e) {
+            warn("speed probe failed: " + e.getMessage());
+        }
+    }
+
+    static String parserFor(String model) {
+        String m = model.toLowerCase(Locale.ROOT);
+        if (m.contains("coder") && m.contains("qwen3")) {
+            return "qwen3_coder";
+        }
+        if (m.contains("qwen")) {
+            return "hermes";
+        }
+        if (m.contains("llama")) {
+            return "llama3_json";
+        }
+        if (m.contains("mistral") || m.contains("devstral")) {
+            return "mistral";
+        }
+        if (m.contains("gpt-oss")) {
+            return "openai";
+        }
+        if (m.contains("deepseek")) {
+            return "deepseek_v3";
+        }
+        if (m.contains("glm")) {
+            return "glm45";
+        }
+        if (m.contains("kimi")) {
+            return "kimi_k2";
+        }
+        return "<the parser for your model, see vLLM's tool calling docs>";
+    }
+
+    private HttpRequest get(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10)).GET();
+        if (key != null) {
+            b.header("authorization", "Bearer " + key);
+        }
+        return b.build();
+    }
+
+    private HttpRequest post(String path, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(120))
+                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        if (key != null) {
+            b.header("authorization", "Bearer " + key);
+        }
+        return b.build();
+    }
+
+    private HttpResponse<String> send(HttpRequest r) throws Exception {
+        return http.send(r, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private void ok(String s) {
+        out.println("  OK    " + s);
+    }
+
+    private void warn(String s) {
+        out.println("  WARN  " + s);
+    }
+
+    private void fail(String s) {
+        out.println("  FAIL  " + s);
+    }
+
+    private void info(String s) {
+        out.println("  INFO  " + s);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 200 ? s.substring(0, 200) + "…" : s;
+    }
+}

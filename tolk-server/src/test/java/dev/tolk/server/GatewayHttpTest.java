@@ -1,0 +1,178 @@
+package dev.tolk.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tolk.server.config.GatewayConfig;
+import dev.tolk.sim.SimOptions;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The gateway's HTTP surface: routes, limits, request ids, hygiene; every recorded Claude Code request goes through. */
+class GatewayHttpTest {
+    static GatewayFixture f;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeAll
+    static void start() {
+        f = new GatewayFixture(SimOptions.defaults().withMaxModelLen(131072), c -> c);
+    }
+
+    @AfterAll
+    static void stop() {
+        f.close();
+    }
+
+    static Stream<dev.tolk.core.support.Fixtures.Recorded> fixtures() {
+        return dev.tolk.core.support.Fixtures.messages().stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fixtures")
+    void everyRecordedClaudeCodeRequestIsAnsweredThroughTheGateway(dev.tolk.core.support.Fixtures.Recorded r)
+            throws Exception {
+        HttpResponse<String> resp = f.post("/v1/messages?beta=true", new String(r.body(), java.nio.charset.StandardCharsets.UTF_8),
+                "anthropic-version", "2023-06-01", "anthropic-beta", "claude-code-20250219,some-future-beta-2099-01-01");
+        assertThat(resp.statusCode()).as(resp.body()).isEqualTo(200);
+        assertThat(resp.headers().firstValue("request-id")).get().asString().startsWith("req_");
+        if (JSON.readTree(r.body()).path("stream").asBoolean(false)) {
+            assertThat(resp.body()).startsWith("event: message_start").contains("event: message_stop");
+        } else {
+            assertThat(JSON.readTree(resp.body()).get("type").asText()).isEqualTo("message");
+        }
+    }
+
+    @Test
+    void malformedJsonIsA400WithRequestIdInBodyAndHeader() throws Exception {
+        HttpResponse<String> r = f.post("/v1/messages", "{not json");
+        assertThat(r.statusCode()).isEqualTo(400);
+        String id = r.headers().firstValue("request-id").orElseThrow();
+        assertThat(r.body()).contains("\"type\":\"invalid_request_error\"").contains("\"request_id\":\"" + id + "\"");
+    }
+
+    @Test
+    void aBodyOverTheLimitIs413() throws Exception {
+        try (GatewayFixture small = new GatewayFixture(SimOptions.defaults(), c -> c.withMaxBodyBytes(1000))) {
+            HttpResponse<String> r = small.post("/v1/messages", "{\"pad\":\"" + "x".repeat(5000) + "\"}");
+            assertThat(r.statusCode()).isEqualTo(413);
+            assertThat(r.body()).contains("request_too_large");
+            assertThat(small.sim.stats().requests()).isZero();
+        }
+    }
+
+    @Test
+    void unknownRoutesAndWrongMethodsAreAnthropicShaped() throws Exception {
+        HttpResponse<String> notFound = f.get("/v1/nothing");
+        assertThat(notFound.statusCode()).isEqualTo(404);
+        assertThat(notFound.body()).contains("not_found_error");
+        HttpResponse<String> wrong = f.get("/v1/messages");
+        assertThat(wrong.statusCode()).isEqualTo(405);
+        assertThat(wrong.body()).contains("\"type\":\"error\"");
+    }
+
+    @Test
+    void healthReadyAndMetricsAnswer() throws Exception {
+        assertThat(f.get("/health").statusCode()).isEqualTo(200);
+        assertThat(f.get("/ready").statusCode()).isEqualTo(200);
+        f.post("/v1/messages", "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        String metrics = f.get("/metrics").body();
+        assertThat(metrics).contains("tolk_requests_total").contains("tolk_active_streams")
+                .contains("tolk_request_duration_seconds").contains("tolk_tokens");
+    }
+
+    @Test
+    void readyIs529WhenTheUpstreamIsDown() throws Exception {
+        try (TolkServer t = TolkServer.start(GatewayConfig.defaults(URI.create("http://127.0.0.1:1")).withPort(0))) {
+            var r = f.http.send(java.net.http.HttpRequest.newBuilder(t.baseUri().resolve("/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(529);
+        }
+    }
+
+    @Test
+    void modelsPaginate() throws Exception {
+        try (GatewayFixture g = new GatewayFixture(SimOptions.defaults().withModels(List.of("a", "b", "c")), c -> c)) {
+            var page = JSON.readTree(g.get("/v1/models?limit=2").body());
+            assertThat(page.get("data")).hasSize(2);
+            assertThat(page.get("has_more").asBoolean()).isTrue();
+            assertThat(page.get("last_id").asText()).isEqualTo("b");
+            var next = JSON.readTree(g.get("/v1/models?limit=2&after_id=b").body());
+            assertThat(next.get("first_id").asText()).isEqualTo("c");
+            assertThat(next.get("has_more").asBoolean()).isFalse();
+            assertThat(g.get("/v1/models?limit=0").statusCode()).isEqualTo(400);
+        }
+    }
+
+    @Test
+    void modelRoutesSendNamesToTheirUpstreamModelAndEchoTheClientsName() throws Exception {
+        try (GatewayFixture g = new GatewayFixture(SimOptions.defaults().withModels(List.of("big", "small")),
+                c -> c.withRoutes(List.of(new dev.tolk.core.translate.models.ModelRoute("*haiku*", "small"))))) {
+            var r = g.post("/v1/messages", "{\"model\":\"claude-haiku-5-5\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertThat(JSON.readTree(r.body()).get("model").asText()).isEqualTo("claude-haiku-5-5");
+            assertThat(g.sim.requests(1).get(0).body().get("model").asText()).isEqualTo("small");
+            g.post("/v1/messages", "{\"model\":\"claude-opus-5-5\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertThat(g.sim.requests(1).get(0).body().get("model").asText()).isEqualTo("big");
+            g.post("/v1/messages", "{\"model\":\"small\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertThat(g.sim.requests(1).get(0).body().get("model").asText()).isEqualTo("small");
+        }
+    }
+
+    @Test
+    void theUpstreamKeyComesFromConfigAndTheClientsNever() throws Exception {
+        try (GatewayFixture g = new GatewayFixture(SimOptions.defaults().withApiKey("upstream-secret"),
+                c -> c.withUpstreamApiKey("upstream-secret"))) {
+            var r = g.post("/v1/messages", "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                    "x-api-key", "client-key", "authorization", "Bearer client-token");
+            assertThat(r.statusCode()).isEqualTo(200);
+            var seen = g.sim.requests(1).get(0).headers();
+            assertThat(seen.get("authorization")).isEqualTo("Bearer upstream-secret");
+            assertThat(seen.toString()).doesNotContain("client-key").doesNotContain("client-token");
+        }
+    }
+
+    @Test
+    void aWrongUpstreamKeyIsTheOperatorsErrorNotAClient401() throws Exception {
+        try (GatewayFixture g = new GatewayFixture(SimOptions.defaults().withApiKey("right"), c -> c.withUpstreamApiKey("wrong"))) {
+            var r = g.post("/v1/messages", "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertThat(r.statusCode()).isEqualTo(500);
+            assertThat(r.body()).contains("api_error").contains("VLLM_API_KEY");
+        }
+    }
+
+    @Test
+    void aNonLoopbackBindWithoutKeysRefusesToStart() {
+        assertThatThrownBy(() -> TolkServer.start(GatewayConfig.defaults(URI.create("http://127.0.0.1:1"))
+                .withHost("0.0.0.0").withPort(0))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--allow-unauthenticated");
+    }
+
+    @Test
+    void gatewayKeysAreAcceptedAsXApiKeyOrBearer() throws Exception {
+        try (GatewayFixture g = new GatewayFixture(SimOptions.defaults(), c -> c.withApiKeys(List.of("k1")))) {
+            String body = "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            assertThat(g.post("/v1/messages", body).statusCode()).isEqualTo(401);
+            assertThat(g.post("/v1/messages", body, "x-api-key", "k1").statusCode()).isEqualTo(200);
+            assertThat(g.post("/v1/messages", body, "authorization", "Bearer k1").statusCode()).isEqualTo(200);
+            assertThat(g.post("/v1/messages", body, "authorization", "Bearer k2").body()).contains("authentication_error");
+        }
+    }
+
+    @Test
+    void anUpstreamWithoutTokenizeGetsALabelledEstimate() throws Exception {
+        try (GatewayFixture g = new GatewayFixture(SimOptions.defaults().withTokenize(false), c -> c)) {
+            var r = g.post("/v1/messages/count_tokens", "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("tolk-token-count")).hasValue("estimate");
+        }
+        var exact = f.post("/v1/messages/count_tokens", "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}");
+        assertThat(exact.headers().firstValue("tolk-token-count")).hasValue("exact");
+    }
+}
