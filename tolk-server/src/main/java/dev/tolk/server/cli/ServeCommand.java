@@ -47,19 +47,23 @@ public final class ServeCommand implements Callable<Integer> {
             }
             return 2;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        SimServer simRef = sim;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            if (simRef != null) {
-                simRef.close();
+        CountDownLatch stop = new CountDownLatch(1);
+        // SIGTERM/SIGINT start a graceful stop and the process exits 0 (the JVM's default would exit 143)
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> stop.countDown());
+            } catch (IllegalArgumentException e) {
+                // signal not available on this platform: the JVM's default handling applies
             }
-            stopped.countDown();
-        }, "tolk-shutdown"));
+        }
         System.out.println("Tolk listening on " + server.baseUri() + " -> " + stripSlash(config.upstream().toString())
                 + (config.upstreamSim() ? " (built-in vLLM simulator)" : ""));
         System.out.flush();
-        stopped.await();
+        stop.await();
+        server.close(); // stop accepting, let streams finish for the grace period, then end them with an error event
+        if (sim != null) {
+            sim.close();
+        }
         return 0;
     }
 
