@@ -1,0 +1,75 @@
+package dev.tolk.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tolk.sim.SimOptions;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Clients that vanish at random points — before the headers, during prefill, mid-stream — leave no upstream request
+ * open and no threads or file descriptors behind.
+ */
+class AbortLeakTest {
+    @Test
+    void aThousandRandomClientAbortsLeaveNothingOpen() throws Exception {
+        try (GatewayFixture f = new GatewayFixture(SimOptions.defaults().withPrefillMicrosPerToken(300), c -> c)) {
+            f.sim.loadScenario("rules: [{reply: {text: '" + "word ".repeat(100) + "', chunks: 100, chunkDelayMs: 1}}]");
+            String body = "{\"model\":\"m\",\"max_tokens\":500,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}";
+            byte[] request = ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                    + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8);
+            warmUp(f, request);
+            Random rnd = new Random(42);
+            // round one lets the thread pools grow to what this load needs; round two must not grow anything
+            abortRound(f, request, rnd, 500);
+            int threadsAfterFirst = ManagementFactory.getThreadMXBean().getThreadCount();
+            long fdsAfterFirst = openFds();
+            abortRound(f, request, rnd, 500);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(ManagementFactory.getThreadMXBean().getThreadCount()).isLessThanOrEqualTo(threadsAfterFirst + 3);
+                assertThat(openFds()).isLessThanOrEqualTo(fdsAfterFirst + 10);
+            });
+            // and the gateway still answers normally
+            var r = f.post("/v1/messages", "{\"model\":\"m\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"ok?\"}]}");
+            assertThat(r.statusCode()).isEqualTo(200);
+        }
+    }
+
+    private static void abortRound(GatewayFixture f, byte[] request, Random rnd, int n) throws Exception {
+        for (int i = 0; i < n; i++) {
+            try (Socket s = new Socket("127.0.0.1", f.tolk.port())) {
+                s.setSoLinger(true, 0); // an abrupt reset, like a killed client
+                s.getOutputStream().write(request);
+                int readBytes = rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(3000);
+                InputStream in = s.getInputStream();
+                in.readNBytes(readBytes);
+            }
+        }
+        // every upstream request the gateway started for these clients is gone within a second or so
+        await().atMost(Duration.ofSeconds(10)).until(() -> f.sim.stats().active() == 0);
+    }
+
+    private static void warmUp(GatewayFixture f, byte[] request) throws Exception {
+        for (int i = 0; i < 20; i++) {
+            try (Socket s = new Socket("127.0.0.1", f.tolk.port())) {
+                s.getOutputStream().write(request);
+                s.getInputStream().readNBytes(500);
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> f.sim.stats().active() == 0);
+    }
+
+    private static long openFds() throws Exception {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+}
