@@ -178,11 +178,14 @@ final class BenchChart {
             g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
             g.drawLine(left, y, right, y);
             g.setStroke(new BasicStroke(1));
+            // the label goes next to the title, where no bar or value label can be under it
             int w = g.getFontMetrics().stringWidth(p.targetLabel());
-            g.setColor(Color.WHITE);
-            g.fillRect(left + 4, y - 16, w + 6, 13);
+            int lx = x0 + PANEL_W - 20 - w;
             g.setColor(TARGET);
-            g.drawString(p.targetLabel(), left + 7, y - 5);
+            g.drawString(p.targetLabel(), lx, y0 + 38);
+            g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
+            g.drawLine(lx - 26, y0 + 34, lx - 4, y0 + 34);
+            g.setStroke(new BasicStroke(1));
         }
     }
 

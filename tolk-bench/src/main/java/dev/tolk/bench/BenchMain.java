@@ -54,12 +54,21 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--slow-streams", description = "Override the number of slow streams.")
     Integer slowStreams;
 
+    @Option(names = "--from-json", description = "Do not measure: print the table and draw the chart of this result file.")
+    Path fromJson;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new BenchMain()).execute(args));
     }
 
     @Override
     public Integer call() throws Exception {
+        if (fromJson != null) {
+            ObjectNode stored = (ObjectNode) BenchJson.MAPPER.readTree(fromJson.toFile());
+            BenchChart.write(stored, chartPath());
+            System.out.print(ReportTable.markdown(stored));
+            return 0;
+        }
         String stamp = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
         ObjectNode result = runAndWrite(stamp);
         System.out.println();
