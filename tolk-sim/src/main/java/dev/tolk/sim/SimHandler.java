@@ -234,8 +234,21 @@ final class SimHandler extends Handler.Abstract {
         return options.prefillMicrosPerToken() * plan.promptTokens() / 1000;
     }
 
-    /** Sleeps in short slices, returning false as soon as the client is gone. */
+    /**
+     * Sleeps, returning false as soon as the client is gone. Short sleeps (inter-chunk delays) just sleep: the next
+     * write notices a departed client. Long ones (prefill, stalls) probe the socket every 50 ms, so an abort is seen
+     * while nothing is written; probing every short sleep would cost 10,000 slow streams a syscall storm.
+     */
     private static boolean sleepWatching(Request request, long millis, AtomicBoolean gone) {
+        if (millis < 200) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            return !gone.get();
+        }
         long end = System.nanoTime() + millis * 1_000_000;
         while (System.nanoTime() < end) {
             if (gone.get() || Disconnects.clientGone(request)) {
@@ -243,7 +256,7 @@ final class SimHandler extends Handler.Abstract {
                 return false;
             }
             try {
-                Thread.sleep(Math.min(10, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+                Thread.sleep(Math.min(50, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;

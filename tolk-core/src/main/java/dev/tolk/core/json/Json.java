@@ -2,6 +2,7 @@ package dev.tolk.core.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -20,7 +21,10 @@ public final class Json {
     /** Maximum length of one JSON string value, in characters. */
     public static final int MAX_STRING_LENGTH = 64 * 1024 * 1024;
 
+    // Jackson's default buffer pool is thread-local, which virtual threads defeat (every stream would allocate fresh
+    // buffers); a shared lock-free pool keeps per-chunk parsing allocation small.
     public static final JsonFactory FACTORY = JsonFactory.builder()
+            .recyclerPool(JsonRecyclerPools.sharedLockFreePool())
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxNestingDepth(MAX_NESTING_DEPTH)
                     .maxStringLength(MAX_STRING_LENGTH)

@@ -47,63 +47,75 @@ public final class SseDecoder {
             feed(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
             bytes.position(bytes.limit());
         } else {
-            while (bytes.hasRemaining()) {
-                accept(bytes.get());
-            }
+            byte[] copy = new byte[bytes.remaining()];
+            bytes.get(copy);
+            feed(copy, 0, copy.length);
         }
     }
 
     public void feed(byte[] buf, int off, int len) {
+        int i = off;
         int end = off + len;
-        for (int i = off; i < end; i++) {
-            accept(buf[i]);
+        while (i < end) {
+            if (lastWasCr) {
+                lastWasCr = false;
+                if (buf[i] == '\n') {
+                    i++; // the LF of a CRLF split across reads
+                    continue;
+                }
+            }
+            int j = i;
+            while (j < end && buf[j] != '\n' && buf[j] != '\r') {
+                j++;
+            }
+            if (j == end) {
+                appendToLine(buf, i, j - i); // an unfinished line: keep it for the next read
+                return;
+            }
+            if (lineLen == 0) {
+                processLine(buf, i, j - i); // the whole line is in this read: no copy
+            } else {
+                appendToLine(buf, i, j - i);
+                processLine(line, 0, lineLen);
+                lineLen = 0;
+            }
+            lastWasCr = buf[j] == '\r';
+            i = j + 1;
         }
     }
 
     /** End of input: delivers a pending event that lacked its terminating blank line. */
     public void finish() {
         if (lineLen > 0) {
-            processLine();
+            processLine(line, 0, lineLen);
+            lineLen = 0;
         }
         dispatch();
     }
 
-    private void accept(byte b) {
-        if (b == '\n') {
-            if (lastWasCr) {
-                lastWasCr = false;
-                return;
-            }
-            processLine();
-        } else if (b == '\r') {
-            lastWasCr = true;
-            processLine();
-        } else {
-            lastWasCr = false;
-            if (lineLen == line.length) {
-                line = grow(line, lineLen + 1);
-            }
-            line[lineLen++] = b;
+    private void appendToLine(byte[] src, int from, int n) {
+        if (lineLen + n > line.length) {
+            line = grow(line, lineLen + n);
         }
+        System.arraycopy(src, from, line, lineLen, n);
+        lineLen += n;
     }
 
-    private void processLine() {
-        int len = lineLen;
-        lineLen = 0;
+    private void processLine(byte[] l, int from, int len) {
         if (len == 0) {
             dispatch();
             return;
         }
-        byte[] l = line;
-        if (l[0] == ':') {
+        if (l[from] == ':') {
             return;
         }
-        if (len >= 5 && l[0] == 'd' && l[1] == 'a' && l[2] == 't' && l[3] == 'a' && l[4] == ':') {
-            int start = 5;
-            if (start < len && l[start] == ' ') {
+        if (len >= 5 && l[from] == 'd' && l[from + 1] == 'a' && l[from + 2] == 't' && l[from + 3] == 'a'
+                && l[from + 4] == ':') {
+            int start = from + 5;
+            if (start < from + len && l[start] == ' ') {
                 start++;
             }
-            int n = len - start;
+            int n = from + len - start;
             if (hasData) {
                 ensureData(dataLen + 1 + n);
                 data[dataLen++] = '\n';

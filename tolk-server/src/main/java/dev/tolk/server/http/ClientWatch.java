@@ -14,7 +14,7 @@ import org.eclipse.jetty.server.Request;
  * Anthropic SDKs and Claude Code never pipeline HTTP/1.1 requests, so the probe cannot take bytes of a next request.
  */
 final class ClientWatch implements AutoCloseable {
-    static final long POLL_MILLIS = 50;
+    static final long POLL_MILLIS = 100;
 
     private final Thread thread;
     private volatile boolean closed;

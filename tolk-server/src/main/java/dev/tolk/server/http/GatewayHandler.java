@@ -241,11 +241,28 @@ public final class GatewayHandler extends Handler.Abstract {
             }
         }
         if (ACCESS.isInfoEnabled() && !"/metrics".equals(x.route)) {
-            ACCESS.info("request_id={} route={} status={} client_model={} upstream_model={} ttft_ms={} in={} out={} "
-                            + "cached={} stop={} duration_ms={}{}", x.requestId, x.route, x.status, x.clientModel,
-                    x.upstreamModel, x.ttftNanos < 0 ? "-" : String.format("%.1f", x.ttftNanos / 1e6), x.inputTokens,
-                    x.outputTokens, x.cachedTokens, x.stopReason, String.format("%.1f", durationNanos / 1e6),
-                    x.note == null ? "" : " note=" + x.note);
+            StringBuilder line = new StringBuilder(256).append("request_id=").append(x.requestId)
+                    .append(" route=").append(x.route).append(" status=").append(x.status)
+                    .append(" client_model=").append(x.clientModel).append(" upstream_model=").append(x.upstreamModel)
+                    .append(" ttft_ms=");
+            millis(line, x.ttftNanos);
+            line.append(" in=").append(x.inputTokens).append(" out=").append(x.outputTokens)
+                    .append(" cached=").append(x.cachedTokens).append(" stop=").append(x.stopReason)
+                    .append(" duration_ms=");
+            millis(line, durationNanos);
+            if (x.note != null) {
+                line.append(" note=").append(x.note);
+            }
+            ACCESS.info(line.toString());
         }
+    }
+
+    private static void millis(StringBuilder sb, long nanos) {
+        if (nanos < 0) {
+            sb.append('-');
+            return;
+        }
+        long tenths = nanos / 100_000;
+        sb.append(tenths / 10).append('.').append(tenths % 10);
     }
 }
