@@ -69,7 +69,15 @@ public final class UpstreamStream {
     }
 
     public void feed(byte[] buf, int off, int len, SseOutput out) {
-        feed(ByteBuffer.wrap(buf, off, len), out);
+        bind(out);
+        if (translator.isTerminated()) {
+            return;
+        }
+        try {
+            decoder.feed(buf, off, len);
+        } catch (IllegalStateException e) {
+            translator.onMalformedChunk(e.getMessage());
+        }
     }
 
     public void ping(SseOutput out) {
