@@ -6,6 +6,7 @@ import com.anthropic.core.http.HttpRequest;
 import com.anthropic.core.http.HttpResponse;
 import com.anthropic.core.http.QueryParams;
 import dev.tolk.core.anthropic.AnthropicError;
+import dev.tolk.core.anthropic.AnthropicIds;
 import dev.tolk.core.anthropic.AnthropicException;
 import dev.tolk.core.anthropic.ErrorType;
 import dev.tolk.core.translate.TranslationOptions;
@@ -28,7 +29,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,9 +54,6 @@ import java.util.concurrent.Executors;
  * response closes the upstream body, which aborts the upstream request.
  */
 public final class TolkHttpClient implements HttpClient {
-    private static final char[] ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     private final java.net.http.HttpClient http;
     private final URI upstream;
     private final String apiKey;
@@ -85,7 +82,7 @@ public final class TolkHttpClient implements HttpClient {
 
     @Override
     public HttpResponse execute(HttpRequest request, RequestOptions requestOptions) {
-        String requestId = "req_" + random(24);
+        String requestId = AnthropicIds.requestId();
         String path = "/" + String.join("/", request.pathSegments());
         String method = request.method().name();
         try {
@@ -171,7 +168,7 @@ public final class TolkHttpClient implements HttpClient {
                 }
                 return InProcessResponse.error(((ContextClamp.Decision.Fail) d).error(), requestId);
             }
-            String messageId = "msg_" + random(24);
+            String messageId = AnthropicIds.messageId();
             if (tr.facts().stream()) {
                 long estimate = clamp.estimator().estimate(model, tr.upstreamBody().length);
                 UpstreamStream us = new UpstreamStream(tr.facts(), messageId, requestId, estimate);
@@ -320,15 +317,5 @@ public final class TolkHttpClient implements HttpClient {
     private static String first(QueryParams q, String key) {
         List<String> v = q.values(key);
         return v.isEmpty() ? null : v.get(0);
-    }
-
-    private static String random(int n) {
-        byte[] bytes = new byte[n];
-        RANDOM.nextBytes(bytes);
-        char[] c = new char[n];
-        for (int i = 0; i < n; i++) {
-            c[i] = ALPHABET[(bytes[i] & 0xff) % ALPHABET.length];
-        }
-        return new String(c);
     }
 }

@@ -1,5 +1,6 @@
 package dev.tolk.server.http;
 
+import dev.tolk.core.anthropic.AnthropicIds;
 import dev.tolk.core.anthropic.AnthropicError;
 import dev.tolk.core.anthropic.ErrorType;
 import dev.tolk.core.translate.request.RequestTranslator;
@@ -61,7 +62,7 @@ public final class GatewayHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        Exchange x = new Exchange(request, response, Ids.requestId());
+        Exchange x = new Exchange(request, response, AnthropicIds.requestId());
         try {
             route(x);
             callback.succeeded();

@@ -1,5 +1,6 @@
 package dev.tolk.server.http;
 
+import dev.tolk.core.anthropic.AnthropicIds;
 import dev.tolk.core.anthropic.AnthropicError;
 import dev.tolk.core.anthropic.AnthropicException;
 import dev.tolk.core.sse.SseOutput;
@@ -158,7 +159,7 @@ final class MessagesEndpoint {
         watch.close(); // before answering: the client may send its next request at once on this connection
         x.ttftNanos = System.nanoTime() - x.startNanos;
         try {
-            TranslatedResponse r = ResponseTranslator.translate(body, tr.facts(), Ids.messageId());
+            TranslatedResponse r = ResponseTranslator.translate(body, tr.facts(), AnthropicIds.messageId());
             x.stopReason = r.stopReason();
             x.inputTokens = r.inputTokens();
             x.outputTokens = r.outputTokens();
@@ -182,7 +183,7 @@ final class MessagesEndpoint {
         h.put("x-accel-buffering", "no");
         h.put(Responses.REQUEST_ID, x.requestId);
         long estimate = estimator.estimate(x.upstreamModel, bodyBytes);
-        UpstreamStream us = new UpstreamStream(tr.facts(), Ids.messageId(), x.requestId, estimate);
+        UpstreamStream us = new UpstreamStream(tr.facts(), AnthropicIds.messageId(), x.requestId, estimate);
         SseOutput out = new SseOutput(8192);
         ReentrantLock lock = new ReentrantLock();
         AtomicBoolean done = new AtomicBoolean();

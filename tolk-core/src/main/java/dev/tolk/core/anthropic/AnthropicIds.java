@@ -1,19 +1,22 @@
-package dev.tolk.server.http;
+package dev.tolk.core.anthropic;
 
 import java.security.SecureRandom;
 
-/** Anthropic-style ids: {@code req_…}, {@code msg_…} (base62, opaque to clients). */
-final class Ids {
+/**
+ * Anthropic-style opaque ids ({@code req_…}, {@code msg_…}, base62) for the shells — the gateway and the SDK adapter.
+ * The translators never call it: they take ids as arguments, so translation stays deterministic.
+ */
+public final class AnthropicIds {
     private static final char[] ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private Ids() {}
+    private AnthropicIds() {}
 
-    static String requestId() {
+    public static String requestId() {
         return "req_" + random(24);
     }
 
-    static String messageId() {
+    public static String messageId() {
         return "msg_" + random(24);
     }
 
