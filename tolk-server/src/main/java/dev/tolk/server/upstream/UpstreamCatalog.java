@@ -24,32 +24,46 @@ public final class UpstreamCatalog {
     private volatile List<UpstreamModel> models;
     private volatile long fetchedAt;
     private final ReentrantLock refreshLock = new ReentrantLock();
+    private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
 
     public UpstreamCatalog(UpstreamClient client, Map<String, Integer> overrides) {
         this.client = client;
         this.overrides = overrides;
     }
 
-    /** The served models; throws IOException when the upstream cannot be asked and nothing is cached. */
+    /**
+     * The served models; throws IOException when the upstream cannot be asked and nothing is cached. A stale list is
+     * returned at once while one background fetch renews it, so no request waits on {@code /v1/models} once the
+     * first answer is known (under load the upstream may take seconds to answer it).
+     */
     public List<UpstreamModel> models() throws IOException, InterruptedException {
         List<UpstreamModel> m = models;
         if (isFresh(m)) {
             return m;
         }
-        // One fetch for all the requests that found the cache stale: without the re-check under the lock, N
-        // concurrent requests made N serial GET /v1/models calls (measured: 2,000 new streams stalled for >20 s).
+        if (m != null) {
+            if (refreshing.compareAndSet(false, true)) {
+                Thread.ofVirtual().name("tolk-models-refresh").start(() -> {
+                    try {
+                        refresh();
+                    } catch (IOException | InterruptedException e) {
+                        // keep serving the cached list; the next stale read tries again
+                    } finally {
+                        refreshing.set(false);
+                    }
+                });
+            }
+            return m;
+        }
+        // Nothing known yet: one fetch for all the requests that arrive meanwhile (without the re-check under the
+        // lock, N concurrent requests made N serial GET /v1/models calls; 2,000 new streams stalled for >20 s).
         refreshLock.lock();
         try {
             m = models;
-            if (isFresh(m)) {
-                return m;
-            }
-            return refresh();
-        } catch (IOException e) {
             if (m != null) {
                 return m;
             }
-            throw e;
+            return refresh();
         } finally {
             refreshLock.unlock();
         }
