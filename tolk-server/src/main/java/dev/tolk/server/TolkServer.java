@@ -2,12 +2,14 @@ package dev.tolk.server;
 
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.server.config.GatewayConfig;
+import dev.tolk.server.http.ClientTimeouts;
 import dev.tolk.server.http.GatewayHandler;
 import dev.tolk.server.metrics.GatewayMetrics;
 import dev.tolk.core.translate.models.ModelRouter;
 import dev.tolk.server.upstream.UpstreamCatalog;
 import dev.tolk.server.upstream.UpstreamClient;
 import java.net.URI;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -56,9 +58,11 @@ public final class TolkServer implements AutoCloseable {
         connector.setHost(config.host());
         connector.setPort(config.port());
         connector.setAcceptQueueSize(4096);
-        connector.setIdleTimeout(30 * 60_000L);
+        // the header timeout until a request is complete; while it is served, longer than the upstream may be silent
+        connector.setIdleTimeout(config.headerTimeout().toMillis());
         server.addConnector(connector);
-        server.setHandler(handler);
+        server.setHandler(new ClientTimeouts(handler, config.headerTimeout(),
+                config.firstByteTimeout().plus(Duration.ofMinutes(1))));
         server.setStopTimeout(config.shutdownGrace().toMillis() + 3000);
     }
 

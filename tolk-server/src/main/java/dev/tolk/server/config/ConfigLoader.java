@@ -48,13 +48,16 @@ import java.util.Set;
  *   <tr><td>max-body-bytes</td><td>—</td><td>—</td><td>33554432 (32 MiB)</td></tr>
  *   <tr><td>log-bodies</td><td>--log-bodies</td><td>—</td><td>false</td></tr>
  *   <tr><td>shutdown-grace-seconds</td><td>—</td><td>—</td><td>10</td></tr>
+ *   <tr><td>header-timeout-seconds (a client's request headers, an idle client connection)</td><td>—</td><td>—</td><td>30</td></tr>
+ *   <tr><td>connect-timeout-seconds</td><td>—</td><td>—</td><td>5</td></tr>
+ *   <tr><td>upstream-timeout-seconds (longest upstream silence: before headers, between chunks)</td><td>—</td><td>—</td><td>600</td></tr>
  * </table>
  */
 public final class ConfigLoader {
     static final Set<String> YAML_KEYS = Set.of("host", "port", "upstream", "upstream-api-key", "model", "models",
             "max-model-len", "api-keys", "allow-unauthenticated", "reasoning-style", "inline-system", "pdf",
             "text-tool-calls", "replay-thinking", "ping-interval-seconds", "max-body-bytes", "log-bodies",
-            "shutdown-grace-seconds");
+            "shutdown-grace-seconds", "connect-timeout-seconds", "upstream-timeout-seconds", "header-timeout-seconds");
 
     /** Values given on the command line; null means "not given". */
     public record Flags(String host, Integer port, String upstream, String model, List<String> maps,
@@ -116,14 +119,24 @@ public final class ConfigLoader {
         boolean logBodies = parseBool("log-bodies", pick("log-bodies",
                 f.logBodies() == null ? null : f.logBodies().toString(), null, file, "false"));
         int grace = parseInt("shutdown-grace-seconds", pick("shutdown-grace-seconds", null, null, file, "10"));
+        int connectTimeout = parseInt("connect-timeout-seconds", pick("connect-timeout-seconds", null, null, file, "5"));
+        int upstreamTimeout = parseInt("upstream-timeout-seconds",
+                pick("upstream-timeout-seconds", null, null, file, "600"));
         if (ping < 1) {
             throw new ConfigException("ping-interval-seconds must be at least 1");
+        }
+        int headerTimeout = parseInt("header-timeout-seconds", pick("header-timeout-seconds", null, null, file, "30"));
+        if (connectTimeout < 1 || upstreamTimeout < 1 || headerTimeout < 1) {
+            throw new ConfigException("connect-timeout-seconds, upstream-timeout-seconds and header-timeout-seconds "
+                    + "must be at least 1");
         }
         GatewayConfig c = GatewayConfig.defaults(upstream).withHost(host).withPort(port).withUpstream(upstream, sim)
                 .withUpstreamApiKey(key).withDefaultModel(model).withRoutes(routes).withMaxModelLen(lens)
                 .withApiKeys(keys).withAllowUnauthenticated(allowUnauth).withTranslation(t)
                 .withPingInterval(Duration.ofSeconds(ping)).withMaxBodyBytes(maxBody).withLogBodies(logBodies)
-                .withShutdownGrace(Duration.ofSeconds(grace));
+                .withShutdownGrace(Duration.ofSeconds(grace))
+                .withTimeouts(Duration.ofSeconds(connectTimeout), Duration.ofSeconds(upstreamTimeout))
+                .withHeaderTimeout(Duration.ofSeconds(headerTimeout));
         return new Loaded(c, Map.copyOf(sources), List.copyOf(warnings));
     }
 

@@ -12,6 +12,8 @@ import java.util.Map;
  * YAML &gt; defaults) or programmatically with {@link #defaults(URI)} and the {@code with…} methods.
  *
  * @param upstreamSim true when the upstream is the built-in simulator (printed as such)
+ * @param firstByteTimeout the longest the upstream may stay silent: before its response headers or between chunks
+ * @param headerTimeout the longest a client may take over its request headers or leave its connection idle
  */
 public record GatewayConfig(
         String host,
@@ -30,7 +32,8 @@ public record GatewayConfig(
         boolean logBodies,
         Duration shutdownGrace,
         Duration connectTimeout,
-        Duration firstByteTimeout) {
+        Duration firstByteTimeout,
+        Duration headerTimeout) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8484;
@@ -45,67 +48,72 @@ public record GatewayConfig(
     public static GatewayConfig defaults(URI upstream) {
         return new GatewayConfig(DEFAULT_HOST, DEFAULT_PORT, upstream, false, null, null, List.of(), Map.of(), List.of(),
                 false, TranslationOptions.defaults(), Duration.ofSeconds(5), DEFAULT_MAX_BODY_BYTES, false,
-                Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofMinutes(10));
+                Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofSeconds(30));
     }
 
     public GatewayConfig withPort(int v) {
-        return new GatewayConfig(host, v, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout);
+        return new GatewayConfig(host, v, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
     }
 
     public GatewayConfig withHost(String v) {
-        return new GatewayConfig(v, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout);
+        return new GatewayConfig(v, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
     }
 
     public GatewayConfig withUpstream(URI v, boolean sim) {
-        return new GatewayConfig(host, port, v, sim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout);
+        return new GatewayConfig(host, port, v, sim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
     }
 
     public GatewayConfig withUpstreamApiKey(String v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, v, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, v, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
     }
 
     public GatewayConfig withDefaultModel(String v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, v, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, v, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
     }
 
     public GatewayConfig withRoutes(List<ModelRoute> v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, v, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, v, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
     }
 
     public GatewayConfig withMaxModelLen(Map<String, Integer> v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, v, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, v, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
     }
 
     public GatewayConfig withApiKeys(List<String> v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, v, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, v, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
     }
 
     public GatewayConfig withAllowUnauthenticated(boolean v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, v, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, v, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
     }
 
     public GatewayConfig withTranslation(TranslationOptions v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, v, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, v, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
     }
 
     public GatewayConfig withPingInterval(Duration v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, v, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, v, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
     }
 
     public GatewayConfig withMaxBodyBytes(long v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, v, logBodies, shutdownGrace, connectTimeout, firstByteTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, v, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
     }
 
     public GatewayConfig withLogBodies(boolean v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, v, shutdownGrace, connectTimeout, firstByteTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, v, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
     }
 
     public GatewayConfig withShutdownGrace(Duration v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, v, connectTimeout, firstByteTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, v, connectTimeout, firstByteTimeout, headerTimeout);
     }
 
     public GatewayConfig withTimeouts(Duration connect, Duration firstByte) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connect, firstByte);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connect, firstByte, headerTimeout);
+    }
+
+    /** How long a client may take to send its request headers, and stay silent on an idle connection. */
+    public GatewayConfig withHeaderTimeout(Duration v) {
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, v);
     }
 
     /** Whether the bind address is a loopback one. */

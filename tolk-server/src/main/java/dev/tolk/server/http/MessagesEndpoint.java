@@ -153,7 +153,8 @@ final class MessagesEndpoint {
                 return;
             }
             metrics.upstreamError("read");
-            fail(x, AnthropicError.api("upstream connection failed while reading the response: " + e.getMessage()));
+            fail(x, AnthropicError.api("upstream connection failed while reading the response: "
+                    + UpstreamClient.describe(e)));
             return;
         }
         watch.close(); // before answering: the client may send its next request at once on this connection
@@ -225,7 +226,8 @@ final class MessagesEndpoint {
                     metrics.upstreamError("stream_read");
                     lock.lock();
                     try {
-                        us.fail(AnthropicError.api("upstream connection failed mid-stream: " + e.getMessage()), out);
+                        us.fail(AnthropicError.api("upstream connection failed mid-stream: " + UpstreamClient.describe(e)),
+                                out);
                         flush(x, out, lastWrite);
                     } finally {
                         lock.unlock();

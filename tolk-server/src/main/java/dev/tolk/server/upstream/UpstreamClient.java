@@ -108,7 +108,9 @@ public final class UpstreamClient implements AutoCloseable {
 
     /** Starts {@code POST path} with a JSON body. */
     public Exchange post(String path, byte[] body, String requestId) {
+        // the same bound on silence between chunks: a stalled upstream ends the stream with an error, never a hang
         Request r = http.newRequest(base.resolve(path)).method(HttpMethod.POST)
+                .idleTimeout(firstByteTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .body(new BytesRequestContent("application/json", body))
                 .headers(h -> {
                     h.put(HttpHeader.ACCEPT, "application/json, text/event-stream");
@@ -144,13 +146,30 @@ public final class UpstreamClient implements AutoCloseable {
         }
     }
 
-    static String describe(Throwable t) {
-        String name = t.getClass().getSimpleName();
-        String msg = t.getMessage();
-        if (t instanceof java.net.ConnectException) {
-            return "connection refused by the upstream";
+    /**
+     * Says what went wrong with the upstream connection in words for the client: no Jetty object dumps (they name
+     * internal classes and local ports), the cause when it is known.
+     */
+    public static String describe(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof java.net.ConnectException) {
+                return "connection refused by the upstream";
+            }
+            if (c instanceof TimeoutException) {
+                return "the upstream sent nothing for too long (" + c.getMessage() + ")";
+            }
+            if (c instanceof java.io.EOFException || c instanceof org.eclipse.jetty.io.EofException) {
+                return "the upstream closed the connection";
+            }
+            if (c instanceof javax.net.ssl.SSLException) {
+                return "TLS handshake with the upstream failed: " + c.getMessage();
+            }
         }
-        return msg == null ? name : name + ": " + msg;
+        String msg = t.getMessage();
+        if (msg == null || msg.contains("@") && msg.contains("::")) { // a Jetty connection's toString
+            return "the upstream connection failed (" + t.getClass().getSimpleName() + ")";
+        }
+        return t.getClass().getSimpleName() + ": " + (msg.length() > 300 ? msg.substring(0, 300) + "…" : msg);
     }
 
     @Override
