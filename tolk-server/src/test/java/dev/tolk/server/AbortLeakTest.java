@@ -57,8 +57,12 @@ class AbortLeakTest {
                 in.readNBytes(readBytes);
             }
         }
-        // every upstream request the gateway started for these clients is gone within a second or so
-        await().atMost(Duration.ofSeconds(10)).until(() -> f.sim.stats().active() == 0);
+        // every upstream request the gateway started for these clients is gone within a second (measured and printed;
+        // the bound is wider so that a loaded CI box does not fail it)
+        long t0 = System.nanoTime();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> f.sim.stats().active() == 0);
+        System.out.printf("abort round of %d: upstream active back to 0 %d ms after the last client left%n", n,
+                (System.nanoTime() - t0) / 1_000_000);
     }
 
     private static void warmUp(GatewayFixture f, byte[] request) throws Exception {
