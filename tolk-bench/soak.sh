@@ -41,6 +41,8 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+# a private copy: a rebuild during a 30-minute run must not swap classes under the running JVMs
+cp "$JAR" "$WORK/tolk.jar"; JAR="$WORK/tolk.jar"
 
 # The simulator: 200-chunk answers, 1 ms apart (a stream lasts ~0.2-0.4 s); one request in 20 asks for a stream that
 # the upstream resets mid-way, one in 20 for a stream whose client walks away (wrk's timeout), the rest are normal.
@@ -96,7 +98,7 @@ sim_stat() { curl -sf "http://127.0.0.1:$SIM_PORT/sim/stats" | sed -E "s/.*\"$1\
 
 echo "minute,requests,errors_connect,errors_read,errors_write,errors_timeout,p50_ms,p99_ms,heap_after_gc_kb,rss_kb,threads,fds,upstream_active" >"$CSV"
 echo "soak: $MINUTES min at $CONNECTIONS connections, a row every $INTERVAL s -> $CSV" >&2
-printf '%6s %9s %7s %8s %8s %10s %9s %8s %5s %7s\n' min requests errors p50_ms p99_ms heap_MiB rss_MiB threads fds up_open
+printf '%6s %9s %7s %9s %8s %8s %10s %9s %8s %5s %7s\n' min requests errors abandoned p50_ms p99_ms heap_MiB rss_MiB threads fds up_open
 END=$(( $(date +%s) + MINUTES * 60 ))
 minute=0
 # wrk's timeout (2 s) is the client that walks away from the 20 s "take forever" streams
@@ -111,8 +113,8 @@ while (( $(date +%s) < END )); do
   # non-2xx statuses (es) are expected: the failing streams are 200s ending in an error event, so es counts only
   # real HTTP errors
   echo "$(awk "BEGIN{printf \"%.1f\", $minute/60}"),$req,$ec,$er,$ew,$et,$p50,$p99,$heap,$rss,$thr,$fds,$up" >>"$CSV"
-  printf '%6.1f %9d %7d %8.1f %8.1f %10.1f %9.1f %8d %5d %7s\n' "$(awk "BEGIN{print $minute/60}")" "$req" \
-    "$((ec + er + ew + es))" "$p50" "$p99" "$(awk "BEGIN{print $heap/1024}")" "$(awk "BEGIN{print $rss/1024}")" "$thr" "$fds" "$up"
+  printf '%6.1f %9d %7d %9d %8.1f %8.1f %10.1f %9.1f %8d %5d %7s\n' "$(awk "BEGIN{print $minute/60}")" "$req" \
+    "$((ec + er + ew + es))" "$et" "$p50" "$p99" "$(awk "BEGIN{print $heap/1024}")" "$(awk "BEGIN{print $rss/1024}")" "$thr" "$fds" "$up"
 done
 sleep 3
 echo "soak: done; upstream requests still open 3 s after the load stopped: $(sim_stat active); gateway log lines at WARN/ERROR: $(grep -cE ' (WARN|ERROR) ' "$WORK/gw.log" || true)" >&2
