@@ -96,7 +96,7 @@ heap_after_gc_kb() { # a full GC, then the used heap
 }
 sim_stat() { curl -sf "http://127.0.0.1:$SIM_PORT/sim/stats" | sed -E "s/.*\"$1\":([0-9]+).*/\1/"; }
 
-echo "minute,requests,errors_connect,errors_read,errors_write,errors_timeout,p50_ms,p99_ms,heap_after_gc_kb,rss_kb,threads,fds,upstream_active" >"$CSV"
+echo "minute,requests,errors_connect,errors_read,errors_write,errors_status,abandoned_timeout,p50_ms,p99_ms,heap_after_gc_kb,rss_kb,threads,fds,upstream_active" >"$CSV"
 echo "soak: $MINUTES min at $CONNECTIONS connections, a row every $INTERVAL s -> $CSV" >&2
 printf '%6s %9s %7s %9s %8s %8s %10s %9s %8s %5s %7s\n' min requests errors abandoned p50_ms p99_ms heap_MiB rss_MiB threads fds up_open
 END=$(( $(date +%s) + MINUTES * 60 ))
