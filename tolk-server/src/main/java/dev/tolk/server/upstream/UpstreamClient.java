@@ -43,7 +43,7 @@ public final class UpstreamClient implements AutoCloseable {
         SslContextFactory.Client ssl = new SslContextFactory.Client(false); // verify certificates and host names
         ClientConnector connector = new ClientConnector();
         connector.setSslContextFactory(ssl);
-        connector.setSelectors(1);
+        connector.setSelectors(Math.max(2, Runtime.getRuntime().availableProcessors())); // relays run on these threads
         http = new HttpClient(new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(connector));
         http.setExecutor(pool);
         http.setConnectTimeout(connectTimeout.toMillis());
