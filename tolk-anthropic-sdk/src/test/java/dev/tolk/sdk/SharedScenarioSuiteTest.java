@@ -162,7 +162,10 @@ class SharedScenarioSuiteTest {
 
     @Test
     void closingTheStreamMidWayAbortsTheUpstreamRequest() {
-        sim.loadScenario("rules: [{reply: {text: '" + "token ".repeat(200) + "', chunks: 200, chunkDelayMs: 20}}]");
+        // 200 chunks 50 ms apart: the upstream would stream for 10 s, so a stream that ends before that was aborted.
+        // Typically the simulator sees the abort within 2 chunks (~40-100 ms); the generous bound keeps a loaded CI
+        // machine (seen: 3 s with load average 12 on 2 cores) from failing a test whose point is that it happens.
+        sim.loadScenario("rules: [{reply: {text: '" + "token ".repeat(200) + "', chunks: 200, chunkDelayMs: 50}}]");
         MessageCreateParams p = MessageCreateParams.builder().model("m").maxTokens(2000).addUserMessage("long").build();
         try (StreamResponse<RawMessageStreamEvent> s = inProcess.messages().createStreaming(p)) {
             Iterator<RawMessageStreamEvent> it = s.stream().iterator();
@@ -170,7 +173,9 @@ class SharedScenarioSuiteTest {
                 it.next();
             }
         }
-        await().atMost(Duration.ofSeconds(3)).until(() -> sim.stats().aborted() == 1);
+        await().atMost(Duration.ofSeconds(8)).until(() -> sim.stats().aborted() >= 1 && sim.stats().active() == 0);
+        assertThat(sim.stats().completed()).isZero();
+        assertThat(sim.stats().aborted()).isEqualTo(1);
     }
 
     @Test
