@@ -163,7 +163,7 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
             } finally {
                 chunk.release();
             }
-            if (x.ttftNanos < 0 && us.outcome().contentStarted()) {
+            if (x.ttftNanos < 0 && us.contentStarted()) {
                 x.ttftNanos = System.nanoTime() - x.startNanos;
             }
             if (us.isTerminated()) {
@@ -193,8 +193,8 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
     }
 
     /**
-     * After the last event: reads the rest of the upstream body (normally just the end of the chunked body, which
-     * arrives with {@code [DONE]}) so that the upstream connection goes back to the pool instead of being closed; an
+     * After the last event, when the upstream sent {@code [DONE]}: reads the rest of the upstream body (normally just
+     * the end of the chunked body, which arrives with {@code [DONE]}) so that the upstream connection goes back to the pool instead of being closed; an
      * upstream that does not end its body within {@link #DRAIN_MILLIS} ms is aborted.
      */
     private void drainUpstream() {
@@ -249,7 +249,11 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
     protected void onCompleteSuccess() {
         cancelPing();
         completion.completed(this, null);
-        drainUpstream();
+        if (us.upstreamDone()) {
+            drainUpstream();
+        } else {
+            call.abort(new IOException("stream complete")); // a stop sequence or an error: stop the generation now
+        }
     }
 
     @Override
