@@ -2,9 +2,12 @@ package dev.tolk.server.http;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * Watches for a client that hangs up while the gateway waits on the upstream without writing (a non-streaming
@@ -16,23 +19,37 @@ import org.eclipse.jetty.server.Request;
 final class ClientWatch implements AutoCloseable {
     static final long POLL_MILLIS = 100;
 
-    private final Thread thread;
-    private volatile boolean closed;
+    private final Request request;
+    private final Runnable onGone;
+    private final Scheduler scheduler;
+    private volatile Scheduler.Task task;
+    private final ReentrantLock lock = new ReentrantLock();
+    private boolean closed;
 
+    /** Probes on Jetty's shared scheduler: no thread per watched request. */
     ClientWatch(Request request, Runnable onGone) {
-        thread = Thread.ofVirtual().name("tolk-watch").start(() -> {
-            while (!closed) {
-                try {
-                    Thread.sleep(POLL_MILLIS);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                if (!closed && gone(request)) {
-                    onGone.run();
-                    return;
-                }
+        this.request = request;
+        this.onGone = onGone;
+        this.scheduler = request.getComponents().getScheduler();
+        task = scheduler.schedule(this::probe, POLL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void probe() {
+        lock.lock(); // close() waits for a probe in progress, so no probe can read what the client sends next
+        try {
+            if (closed) {
+                return;
             }
-        });
+            if (gone(request)) {
+                closed = true;
+            } else {
+                task = scheduler.schedule(this::probe, POLL_MILLIS, TimeUnit.MILLISECONDS);
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        onGone.run();
     }
 
     static boolean gone(Request request) {
@@ -52,7 +69,12 @@ final class ClientWatch implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        thread.interrupt();
+        lock.lock();
+        try {
+            closed = true;
+            task.cancel();
+        } finally {
+            lock.unlock();
+        }
     }
 }

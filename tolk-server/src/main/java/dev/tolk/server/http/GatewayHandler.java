@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * The gateway's routes. Every response carries {@code request-id}; query strings (Claude Code's {@code ?beta=true})
  * are ignored except where a route reads them; {@code anthropic-version} and {@code anthropic-beta} are accepted
  * whatever their value. Client credentials are checked here (when keys are configured) and never passed on.
- * Handlers run on virtual threads and block.
+ * Handlers run on virtual threads and block; a stream, once its upstream has answered, is relayed without a thread
+ * ({@link StreamRelay}).
  */
 public final class GatewayHandler extends Handler.Abstract {
     private static final Logger ACCESS = LoggerFactory.getLogger("tolk.access");
@@ -62,9 +63,12 @@ public final class GatewayHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        Exchange x = new Exchange(request, response, AnthropicIds.requestId());
+        Exchange x = new Exchange(request, response, callback, AnthropicIds.requestId(), this::log);
         try {
             route(x);
+            if (x.detached()) {
+                return true; // a stream: its relay completes the callback and logs
+            }
             callback.succeeded();
         } catch (Throwable t) {
             if (!response.isCommitted()) {
@@ -81,9 +85,8 @@ public final class GatewayHandler extends Handler.Abstract {
             if (!(t instanceof IOException)) {
                 LoggerFactory.getLogger(GatewayHandler.class).error("request {} failed", x.requestId, t);
             }
-        } finally {
-            log(x);
         }
+        log(x);
         return true;
     }
 

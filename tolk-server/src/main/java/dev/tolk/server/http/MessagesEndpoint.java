@@ -19,18 +19,16 @@ import dev.tolk.core.translate.request.PromptSizeEstimator;
 import dev.tolk.server.upstream.UpstreamCatalog;
 import dev.tolk.server.upstream.UpstreamClient;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jetty.http.HttpHeader;
 
 /**
  * {@code POST /v1/messages}: translate, clamp {@code max_tokens} to the window, call the upstream, and answer as
- * JSON or SSE (protocol.md §C.4). The upstream's status is awaited before any SSE byte, so an upstream error is an
- * Anthropic error response, never a broken stream. A client that goes away aborts the upstream request: at once
- * while tokens flow (the write fails), within one ping interval while the upstream is silent (the ping write
- * fails), or as soon as Jetty reports the connection failed.
+ * JSON or SSE (protocol.md §C.4). The upstream's status is awaited (on the request's virtual thread) before any SSE
+ * byte, so an upstream error is an Anthropic error response, never a broken stream; the stream itself is relayed
+ * without a thread ({@link StreamRelay}). A client that goes away aborts the upstream request: at once while tokens
+ * flow (the write fails), within one ping interval while the upstream is silent (the ping write fails), or as soon
+ * as Jetty reports the connection failed.
  */
 final class MessagesEndpoint {
     private static final int MAX_UPSTREAM_ERROR_BODY = 1 << 20;
@@ -77,8 +75,10 @@ final class MessagesEndpoint {
             UpstreamClient.Exchange call = upstream.post("/v1/chat/completions", upstreamBody, x.requestId);
             AtomicBoolean clientGone = new AtomicBoolean();
             x.request.addFailureListener(t -> {
-                clientGone.set(true);
-                call.abort(t);
+                if (!x.detached()) { // a stream's relay listens itself
+                    clientGone.set(true);
+                    call.abort(t);
+                }
             });
             ClientWatch watch = new ClientWatch(x.request, () -> {
                 clientGone.set(true);
@@ -123,7 +123,7 @@ final class MessagesEndpoint {
             }
             if (tr.facts().stream()) {
                 watch.close(); // from here on, pings and writes notice a departed client
-                stream(x, tr, call, clientGone, upstreamBody.length);
+                stream(x, tr, call, upstreamBody.length);
             } else {
                 nonStream(x, tr, call, clientGone, upstreamBody.length, watch);
             }
@@ -174,8 +174,11 @@ final class MessagesEndpoint {
         }
     }
 
-    private void stream(Exchange x, TranslatedRequest tr, UpstreamClient.Exchange call, AtomicBoolean clientGone,
-                        int bodyBytes) throws InterruptedException {
+    /**
+     * Answers with SSE: from here on no thread waits for this stream. {@link StreamRelay} relays and translates the
+     * upstream body as it arrives and completes the exchange (and its access-log line) when the stream ends.
+     */
+    private void stream(Exchange x, TranslatedRequest tr, UpstreamClient.Exchange call, int bodyBytes) {
         x.status = 200;
         x.response.setStatus(200);
         var h = x.response.getHeaders();
@@ -185,149 +188,30 @@ final class MessagesEndpoint {
         h.put(Responses.REQUEST_ID, x.requestId);
         long estimate = estimator.estimate(x.upstreamModel, bodyBytes);
         UpstreamStream us = new UpstreamStream(tr.facts(), AnthropicIds.messageId(), x.requestId, estimate);
-        SseOutput out = new SseOutput(8192);
-        ReentrantLock lock = new ReentrantLock();
-        AtomicBoolean done = new AtomicBoolean();
-        long[] lastWrite = {System.nanoTime()};
-        ActiveStreams.Stream handle = reason -> {
-            lock.lock();
-            try {
-                us.fail(AnthropicError.overloaded(reason), out);
-                flush(x, out, lastWrite);
-            } catch (IOException e) {
-                // client already gone
-            } finally {
-                lock.unlock();
-                call.abort(new IOException(reason));
-            }
-        };
-        active.add(handle);
+        StreamRelay relay = new StreamRelay(x, us, call, x.request.getComponents().getScheduler(),
+                config.pingInterval().toNanos(), () -> metrics.upstreamError("stream_read"),
+                (r, failure) -> streamEnded(x, r, failure, bodyBytes));
+        active.add(relay);
         metrics.streamStarted();
-        Thread pinger = Thread.ofVirtual().name("tolk-ping-" + x.requestId).start(() -> ping(x, us, out, lock, done,
-                lastWrite, call, clientGone));
-        try {
-            lock.lock();
-            try {
-                us.start(out);
-                flush(x, out, lastWrite);
-            } finally {
-                lock.unlock();
-            }
-            InputStream in = call.body();
-            byte[] buf = new byte[16384];
-            while (true) {
-                int n;
-                try {
-                    n = in.read(buf);
-                } catch (IOException e) {
-                    if (clientGone.get()) {
-                        throw e;
-                    }
-                    metrics.upstreamError("stream_read");
-                    lock.lock();
-                    try {
-                        us.fail(AnthropicError.api("upstream connection failed mid-stream: " + UpstreamClient.describe(e)),
-                                out);
-                        flush(x, out, lastWrite);
-                    } finally {
-                        lock.unlock();
-                    }
-                    break;
-                }
-                if (n < 0) {
-                    break;
-                }
-                lock.lock();
-                try {
-                    us.feed(buf, 0, n, out);
-                    if (x.ttftNanos < 0 && us.outcome().contentStarted()) {
-                        x.ttftNanos = System.nanoTime() - x.startNanos;
-                    }
-                    if (!out.isEmpty()) {
-                        flush(x, out, lastWrite);
-                    }
-                } finally {
-                    lock.unlock();
-                }
-                if (us.isTerminated()) {
-                    break;
-                }
-            }
-            lock.lock();
-            try {
-                if (!us.isTerminated()) {
-                    us.end(out);
-                }
-                if (!out.isEmpty()) {
-                    flush(x, out, lastWrite);
-                }
-            } finally {
-                lock.unlock();
-            }
-            call.abort(new IOException("stream complete")); // releases the upstream connection if it lingers
-            Responses.write(x.response, true, ByteBuffer.allocate(0));
-        } catch (IOException e) {
-            call.abort(e);
-            cancelled(x, us.outcome().contentStarted() ? "mid_stream" : "prefill");
-        } finally {
-            done.set(true);
-            pinger.interrupt();
-            active.remove(handle);
-            metrics.streamEnded();
-            StreamOutcome o = us.outcome();
-            x.stopReason = o.stopReason() != null ? o.stopReason() : o.error() != null ? "error:" + o.error().type().wireName() : null;
-            x.inputTokens = o.usage().inputTokens();
-            x.outputTokens = o.usage().outputTokens();
-            x.cachedTokens = o.usage().cacheReadInputTokens();
-            if (o.stopReason() != null) {
-                estimator.observe(x.upstreamModel, bodyBytes, o.usage().inputTokens() + o.usage().cacheReadInputTokens());
-            }
-        }
+        x.detach();
+        relay.start();
     }
 
-    /** Sends {@code ping} while the upstream is silent; a failed ping means the client left: abort upstream. */
-    private void ping(Exchange x, UpstreamStream us, SseOutput out, ReentrantLock lock, AtomicBoolean done,
-                      long[] lastWrite, UpstreamClient.Exchange call, AtomicBoolean clientGone) {
-        long interval = config.pingInterval().toNanos();
-        while (!done.get()) {
-            try {
-                long wait = Math.max(1_000_000, lastWrite[0] + interval - System.nanoTime());
-                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (done.get()) {
-                return;
-            }
-            if (System.nanoTime() - lastWrite[0] < interval || !lock.tryLock()) {
-                continue;
-            }
-            try {
-                if (us.isTerminated() || done.get()) {
-                    return;
-                }
-                us.ping(out);
-                flush(x, out, lastWrite);
-            } catch (IOException e) {
-                clientGone.set(true);
-                call.abort(e);
-                return;
-            } finally {
-                lock.unlock();
-            }
+    private void streamEnded(Exchange x, StreamRelay relay, Throwable failure, int bodyBytes) {
+        active.remove(relay);
+        metrics.streamEnded();
+        StreamOutcome o = relay.stream().outcome();
+        if (failure != null) {
+            cancelled(x, o.contentStarted() ? "mid_stream" : "prefill");
         }
-    }
-
-    private static void flush(Exchange x, SseOutput out, long[] lastWrite) throws IOException {
-        if (out.isEmpty()) {
-            return;
+        x.stopReason = o.stopReason() != null ? o.stopReason() : o.error() != null ? "error:" + o.error().type().wireName() : null;
+        x.inputTokens = o.usage().inputTokens();
+        x.outputTokens = o.usage().outputTokens();
+        x.cachedTokens = o.usage().cacheReadInputTokens();
+        if (o.stopReason() != null) {
+            estimator.observe(x.upstreamModel, bodyBytes, o.usage().inputTokens() + o.usage().cacheReadInputTokens());
         }
-        try {
-            Responses.write(x.response, false, out.asByteBuffer()); // blocking: the buffer is free again on return
-        } finally {
-            out.reset();
-        }
-        lastWrite[0] = System.nanoTime();
+        x.complete(failure);
     }
 
     private void cancelled(Exchange x, String phase) {

@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.http.HttpMethod;
 
@@ -23,8 +25,7 @@ public final class UpstreamCatalog {
     private final Map<String, Integer> overrides;
     private volatile List<UpstreamModel> models;
     private volatile long fetchedAt;
-    private final ReentrantLock refreshLock = new ReentrantLock();
-    private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicReference<CompletableFuture<List<UpstreamModel>>> inflight = new AtomicReference<>();
 
     public UpstreamCatalog(UpstreamClient client, Map<String, Integer> overrides) {
         this.client = client;
@@ -33,8 +34,8 @@ public final class UpstreamCatalog {
 
     /**
      * The served models; throws IOException when the upstream cannot be asked and nothing is cached. A stale list is
-     * returned at once while one background fetch renews it, so no request waits on {@code /v1/models} once the
-     * first answer is known (under load the upstream may take seconds to answer it).
+     * returned at once while one background fetch renews it: once the first answer is known no request waits on
+     * {@code /v1/models} (under load the upstream may take seconds to answer it).
      */
     public List<UpstreamModel> models() throws IOException, InterruptedException {
         List<UpstreamModel> m = models;
@@ -42,30 +43,43 @@ public final class UpstreamCatalog {
             return m;
         }
         if (m != null) {
-            if (refreshing.compareAndSet(false, true)) {
-                Thread.ofVirtual().name("tolk-models-refresh").start(() -> {
-                    try {
-                        refresh();
-                    } catch (IOException | InterruptedException e) {
-                        // keep serving the cached list; the next stale read tries again
-                    } finally {
-                        refreshing.set(false);
-                    }
-                });
+            if (inflight.get() == null) {
+                Thread.ofVirtual().name("tolk-models-refresh").start(this::fetch);
             }
             return m;
         }
-        // Nothing known yet: one fetch for all the requests that arrive meanwhile (without the re-check under the
-        // lock, N concurrent requests made N serial GET /v1/models calls; 2,000 new streams stalled for >20 s).
-        refreshLock.lock();
+        // One fetch for all the requests that find the cache stale, and they all wait on the same future: N
+        // concurrent requests once made N serial GET /v1/models calls (2,000 new streams stalled for >20 s), and
+        // a lock instead of a future still woke its waiters one after the other (1,000 new streams: 5 s).
         try {
-            m = models;
+            return fetch().get();
+        } catch (ExecutionException e) {
             if (m != null) {
                 return m;
             }
-            return refresh();
-        } finally {
-            refreshLock.unlock();
+            Throwable c = e.getCause();
+            throw c instanceof IOException io ? io : new IOException(c.getMessage(), c);
+        }
+    }
+
+    private CompletableFuture<List<UpstreamModel>> fetch() {
+        while (true) {
+            CompletableFuture<List<UpstreamModel>> f = inflight.get();
+            if (f != null) {
+                return f;
+            }
+            CompletableFuture<List<UpstreamModel>> mine = new CompletableFuture<>();
+            if (inflight.compareAndSet(null, mine)) {
+                try {
+                    List<UpstreamModel> m = models;
+                    mine.complete(isFresh(m) ? m : refresh());
+                } catch (Throwable t) {
+                    mine.completeExceptionally(t);
+                } finally {
+                    inflight.set(null);
+                }
+                return mine;
+            }
         }
     }
 

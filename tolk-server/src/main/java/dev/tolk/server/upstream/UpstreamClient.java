@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -11,12 +12,13 @@ import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -41,7 +43,7 @@ public final class UpstreamClient implements AutoCloseable {
         SslContextFactory.Client ssl = new SslContextFactory.Client(false); // verify certificates and host names
         ClientConnector connector = new ClientConnector();
         connector.setSslContextFactory(ssl);
-        connector.setSelectors(1);
+        connector.setSelectors(Math.max(2, Runtime.getRuntime().availableProcessors())); // relays run on these threads
         http = new HttpClient(new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(connector));
         http.setExecutor(pool);
         http.setConnectTimeout(connectTimeout.toMillis());
@@ -49,6 +51,7 @@ public final class UpstreamClient implements AutoCloseable {
         http.setMaxConnectionsPerDestination(100_000);
         http.setMaxRequestsQueuedPerDestination(100_000);
         http.setFollowRedirects(false);
+        http.setUseInputDirectByteBuffers(false); // tolk-core decodes from heap arrays without a copy
         http.setUserAgentField(null);
         try {
             http.start();
@@ -64,38 +67,54 @@ public final class UpstreamClient implements AutoCloseable {
         return base;
     }
 
-    /** A started upstream exchange whose response arrives through {@link #awaitHead()}. */
-    public final class Exchange {
+    /**
+     * A started upstream exchange. The status line and headers arrive through {@link #awaitHead()}; the body is a
+     * demand-driven {@link Content.Source} ({@link #body()}): read it chunk by chunk with {@code read}/{@code demand}
+     * (no thread waits on it), or as a blocking stream with {@link #readBody(int)}.
+     */
+    public final class Exchange implements Response.Listener {
         private final Request request;
-        private final InputStreamResponseListener listener = new InputStreamResponseListener();
-        private Response head;
+        private final CompletableFuture<Response> head = new CompletableFuture<>();
+        private volatile Content.Source source;
 
         private Exchange(Request request) {
             this.request = request;
         }
 
+        @Override
+        public void onContentSource(Response response, Content.Source contentSource) {
+            source = contentSource;
+            head.complete(response);
+        }
+
+        @Override
+        public void onComplete(Result result) {
+            if (result.isFailed()) {
+                head.completeExceptionally(result.getFailure());
+            }
+        }
+
         /** Waits for the status line and headers; throws {@link IOException} when unreachable or timed out. */
         public Response awaitHead() throws IOException, InterruptedException {
-            if (head == null) {
-                try {
-                    head = listener.get(firstByteTimeout.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (TimeoutException e) {
-                    request.abort(e);
-                    throw new IOException("no response from the upstream within " + firstByteTimeout.toSeconds() + " s", e);
-                } catch (ExecutionException e) {
-                    Throwable c = e.getCause() == null ? e : e.getCause();
-                    throw new IOException(describe(c), c);
-                }
+            try {
+                return head.get(firstByteTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                request.abort(e);
+                throw new IOException("no response from the upstream within " + firstByteTimeout.toSeconds() + " s", e);
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause() == null ? e : e.getCause();
+                throw new IOException(describe(c), c);
             }
-            return head;
         }
 
-        public InputStream body() {
-            return listener.getInputStream();
+        /** The response body, once {@link #awaitHead()} has returned. */
+        public Content.Source body() {
+            return source;
         }
 
+        /** Reads up to {@code max} bytes of the body, blocking (a virtual thread waits). */
         public byte[] readBody(int max) throws IOException {
-            try (InputStream in = body()) {
+            try (InputStream in = Content.Source.asInputStream(source)) {
                 return in.readNBytes(max);
             }
         }
@@ -122,7 +141,7 @@ public final class UpstreamClient implements AutoCloseable {
                     }
                 });
         Exchange ex = new Exchange(r);
-        r.send(ex.listener);
+        r.send(ex);
         return ex;
     }
 

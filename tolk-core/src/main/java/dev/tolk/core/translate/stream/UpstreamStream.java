@@ -35,6 +35,7 @@ public final class UpstreamStream {
     private final RequestFacts facts;
     private final String messageId;
     private final Sink sink = new Sink();
+    private boolean doneSeen;
 
     public UpstreamStream(RequestFacts facts, String messageId, String requestId, long inputTokensEstimate) {
         this.facts = facts;
@@ -90,6 +91,7 @@ public final class UpstreamStream {
     /** Upstream EOF. Without a finish reason this emits {@code event: error}. */
     public void end(SseOutput out) {
         bind(out);
+        doneSeen = true;
         if (!translator.isTerminated()) {
             decoder.finish();
         }
@@ -106,6 +108,19 @@ public final class UpstreamStream {
         return translator.isTerminated();
     }
 
+    /**
+     * Whether the upstream has said it is finished ({@code data: [DONE]} or {@link #end}). A stream can be
+     * terminated before that (a stop sequence, an error chunk), while the upstream would still generate.
+     */
+    public boolean upstreamDone() {
+        return doneSeen;
+    }
+
+    /** Whether any content block has started (cheap: no {@link StreamOutcome} is built). */
+    public boolean contentStarted() {
+        return translator.hasContent();
+    }
+
     public StreamOutcome outcome() {
         return new StreamOutcome(translator.stopReason(), translator.usage(), translator.error(),
                 translator.hasContent());
@@ -116,6 +131,7 @@ public final class UpstreamStream {
             return;
         }
         if (len == DONE.length && java.util.Arrays.equals(buf, off, off + len, DONE, 0, DONE.length)) {
+            doneSeen = true;
             translator.onDone();
             return;
         }

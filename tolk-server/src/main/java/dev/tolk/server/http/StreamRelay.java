@@ -1,0 +1,273 @@
+package dev.tolk.server.http;
+
+import dev.tolk.core.anthropic.AnthropicError;
+import dev.tolk.core.sse.SseOutput;
+import dev.tolk.core.translate.stream.UpstreamStream;
+import dev.tolk.server.upstream.UpstreamClient;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.util.IteratingCallback;
+import org.eclipse.jetty.util.thread.Invocable;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * Relays one upstream SSE body to the client without a thread of its own: upstream bytes are read from the Jetty
+ * client's demand-driven {@link Content.Source}, translated by tolk-core's {@link UpstreamStream} and written to the
+ * client with a non-blocking write whose completion asks for the next upstream bytes. Whatever the upstream has
+ * already delivered is translated before writing, so a burst of chunks costs one write, while a lone chunk is
+ * written at once (nothing waits for more). The client's pace therefore
+ * paces the upstream (one write in flight at a time), and a stream that waits costs a few objects, not a thread.
+ *
+ * <p>{@link IteratingCallback} serializes every step (data, pings, shutdown), so the translator and the output buffer
+ * are never touched by two threads at once, and a write that completes at once does not recurse. Pings come from
+ * Jetty's shared scheduler: one timer task per stream and ping interval, not a thread per stream. A client that
+ * goes away fails the next write (a chunk or a ping), or Jetty reports the connection's failure; either way the
+ * upstream request is aborted at once.
+ */
+final class StreamRelay extends IteratingCallback implements ActiveStreams.Stream {
+    static final long DRAIN_MILLIS = 2000;
+    /** Events translated from upstream bytes that are already here go out in one write, up to this size. */
+    static final int BATCH_BYTES = 16 * 1024;
+
+    /** Ends a relay: how the stream went is in {@code x}; {@code failure} is null when the client got it all. */
+    interface Completion {
+        void completed(StreamRelay relay, Throwable failure);
+    }
+
+    private final Exchange x;
+    private final UpstreamStream us;
+    private final UpstreamClient.Exchange call;
+    private final Content.Source source;
+    private final SseOutput out = new SseOutput(512);
+    private final Scheduler scheduler;
+    private final long pingNanos;
+    private final Completion completion;
+    private final Runnable onUpstreamReadFailure;
+    private final Runnable demandCallback = Invocable.from(Invocable.InvocationType.NON_BLOCKING, this::onDemand);
+    private final AtomicBoolean demanding = new AtomicBoolean();
+    private volatile Scheduler.Task pingTask;
+
+    private volatile long lastWriteNanos = System.nanoTime();
+    private volatile boolean pingDue;
+    private volatile String terminateReason;
+    private volatile boolean clientGone;
+    private boolean started;
+    private boolean lastWritten;
+
+    StreamRelay(Exchange x, UpstreamStream us, UpstreamClient.Exchange call, Scheduler scheduler, long pingNanos,
+                Runnable onUpstreamReadFailure, Completion completion) {
+        this.x = x;
+        this.us = us;
+        this.call = call;
+        this.source = call.body();
+        this.scheduler = scheduler;
+        this.pingNanos = pingNanos;
+        this.onUpstreamReadFailure = onUpstreamReadFailure;
+        this.completion = completion;
+    }
+
+    UpstreamStream stream() {
+        return us;
+    }
+
+    boolean clientGone() {
+        return clientGone;
+    }
+
+    /** Starts relaying: {@code message_start} is written, then upstream bytes as they come. */
+    void start() {
+        x.request.addFailureListener(t -> {
+            clientGone = true;
+            call.abort(t);
+            abort(t);
+        });
+        schedulePing(pingNanos);
+        iterate();
+    }
+
+    /** Graceful shutdown: ends the stream with an {@code event: error} and aborts the upstream request. */
+    @Override
+    public void terminate(String reason) {
+        terminateReason = reason;
+        call.abort(new IOException(reason));
+        iterate();
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+        return InvocationType.NON_BLOCKING; // translating a chunk and starting a write never block
+    }
+
+    @Override
+    protected Action process() throws Throwable {
+        if (lastWritten) {
+            return Action.SUCCEEDED;
+        }
+        out.reset();
+        if (!started) {
+            started = true;
+            us.start(out);
+            return write();
+        }
+        String reason = terminateReason;
+        if (reason != null) {
+            if (!us.isTerminated()) {
+                us.fail(AnthropicError.overloaded(reason), out);
+            }
+            return writeLast();
+        }
+        while (true) {
+            Content.Chunk chunk = source.read();
+            if (chunk == null) {
+                if (!out.isEmpty()) {
+                    return write(); // the upstream has nothing more right now: send what this pass translated
+                }
+                if (pingDue) {
+                    pingDue = false;
+                    us.ping(out);
+                    if (!out.isEmpty()) {
+                        return write();
+                    }
+                }
+                if (demanding.compareAndSet(false, true)) {
+                    source.demand(demandCallback);
+                }
+                return Action.IDLE;
+            }
+            if (Content.Chunk.isFailure(chunk)) {
+                Throwable f = chunk.getFailure();
+                String r = terminateReason;
+                if (r != null) {
+                    if (!us.isTerminated()) {
+                        us.fail(AnthropicError.overloaded(r), out);
+                    }
+                    return writeLast();
+                }
+                if (clientGone) {
+                    throw f;
+                }
+                onUpstreamReadFailure.run();
+                call.abort(f);
+                us.fail(AnthropicError.api("upstream connection failed mid-stream: " + UpstreamClient.describe(f)), out);
+                return writeLast();
+            }
+            boolean last = chunk.isLast();
+            try {
+                ByteBuffer b = chunk.getByteBuffer();
+                if (b.hasRemaining()) {
+                    us.feed(b, out);
+                }
+            } finally {
+                chunk.release();
+            }
+            if (x.ttftNanos < 0 && us.contentStarted()) {
+                x.ttftNanos = System.nanoTime() - x.startNanos;
+            }
+            if (us.isTerminated()) {
+                return writeLast();
+            }
+            if (last) {
+                us.end(out);
+                return writeLast();
+            }
+            if (out.size() >= BATCH_BYTES) {
+                return write();
+            }
+        }
+    }
+
+    private Action write() {
+        lastWriteNanos = System.nanoTime();
+        x.response.write(false, out.asByteBuffer(), this);
+        return Action.SCHEDULED;
+    }
+
+    private Action writeLast() {
+        lastWritten = true;
+        lastWriteNanos = System.nanoTime();
+        x.response.write(true, out.asByteBuffer(), this);
+        return Action.SCHEDULED;
+    }
+
+    /**
+     * After the last event, when the upstream sent {@code [DONE]}: reads the rest of the upstream body (normally just
+     * the end of the chunked body, which arrives with {@code [DONE]}) so that the upstream connection goes back to the pool instead of being closed; an
+     * upstream that does not end its body within {@link #DRAIN_MILLIS} ms is aborted.
+     */
+    private void drainUpstream() {
+        Scheduler.Task timeout = scheduler.schedule(() -> call.abort(new IOException("stream complete")),
+                DRAIN_MILLIS, TimeUnit.MILLISECONDS);
+        drain(timeout);
+    }
+
+    private void drain(Scheduler.Task timeout) {
+        while (true) {
+            Content.Chunk chunk = source.read();
+            if (chunk == null) {
+                source.demand(Invocable.from(Invocable.InvocationType.NON_BLOCKING, () -> drain(timeout)));
+                return;
+            }
+            if (Content.Chunk.isFailure(chunk)) {
+                timeout.cancel();
+                return;
+            }
+            chunk.release();
+            if (chunk.isLast()) {
+                timeout.cancel();
+                return;
+            }
+        }
+    }
+
+    private void onDemand() {
+        demanding.set(false);
+        iterate();
+    }
+
+    private void schedulePing(long delayNanos) {
+        pingTask = scheduler.schedule(this::pingCheck, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void pingCheck() {
+        if (isClosed() || isSucceeded() || isFailed() || lastWritten) {
+            return;
+        }
+        long idle = System.nanoTime() - lastWriteNanos;
+        if (idle >= pingNanos) {
+            pingDue = true;
+            iterate();
+            schedulePing(pingNanos);
+        } else {
+            schedulePing(pingNanos - idle);
+        }
+    }
+
+    @Override
+    protected void onCompleteSuccess() {
+        cancelPing();
+        completion.completed(this, null);
+        if (us.upstreamDone()) {
+            drainUpstream();
+        } else {
+            call.abort(new IOException("stream complete")); // a stop sequence or an error: stop the generation now
+        }
+    }
+
+    @Override
+    protected void onCompleteFailure(Throwable cause) {
+        cancelPing();
+        clientGone = true;
+        call.abort(cause);
+        completion.completed(this, cause);
+    }
+
+    private void cancelPing() {
+        Scheduler.Task t = pingTask;
+        if (t != null) {
+            t.cancel(); // the scheduler would otherwise hold this relay until the task's time
+        }
+    }
+}
