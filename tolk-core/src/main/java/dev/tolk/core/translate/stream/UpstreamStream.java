@@ -91,7 +91,11 @@ public final class UpstreamStream {
     public void end(SseOutput out) {
         bind(out);
         if (!translator.isTerminated()) {
-            decoder.finish();
+            try {
+                decoder.finish(); // the unterminated last line can still push an event over the size limit
+            } catch (IllegalStateException e) {
+                translator.onMalformedChunk(e.getMessage());
+            }
         }
         translator.onUpstreamEnd();
     }
