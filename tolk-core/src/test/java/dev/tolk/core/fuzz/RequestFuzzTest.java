@@ -85,7 +85,7 @@ class RequestFuzzTest {
         readObject(t.body());
     }
 
-    static void assertClientError(AnthropicException e) {
+    private static void assertClientError(AnthropicException e) {
         assertThat(e.error()).isNotNull();
         assertThat(e.error().status()).as("status of %s", e.getMessage()).isBetween(400, 499);
         assertThat(e.getMessage()).isNotBlank();
