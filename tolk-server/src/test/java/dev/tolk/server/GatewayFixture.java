@@ -38,8 +38,16 @@ final class GatewayFixture implements AutoCloseable {
     }
 
     HttpResponse<String> post(String path, String body, String... headers) throws Exception {
+        return post(path, HttpRequest.BodyPublishers.ofString(body), headers);
+    }
+
+    HttpResponse<String> post(String path, byte[] body, String... headers) throws Exception {
+        return post(path, HttpRequest.BodyPublishers.ofByteArray(body), headers);
+    }
+
+    private HttpResponse<String> post(String path, HttpRequest.BodyPublisher body, String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(tolk.baseUri() + path))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).header("content-type", "application/json");
+                .POST(body).header("content-type", "application/json");
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }

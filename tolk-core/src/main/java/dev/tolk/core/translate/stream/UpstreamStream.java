@@ -93,7 +93,11 @@ public final class UpstreamStream {
         bind(out);
         doneSeen = true;
         if (!translator.isTerminated()) {
-            decoder.finish();
+            try {
+                decoder.finish(); // the unterminated last line can still push an event over the size limit
+            } catch (IllegalStateException e) {
+                translator.onMalformedChunk(e.getMessage());
+            }
         }
         translator.onUpstreamEnd();
     }
