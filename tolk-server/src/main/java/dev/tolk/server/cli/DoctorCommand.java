@@ -34,7 +34,8 @@ public final class DoctorCommand implements Callable<Integer> {
     @Mixin
     GatewayOptions options;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // built on first use: every `tolk` invocation instantiates this command, and a JDK HttpClient initializes TLS
+    private HttpClient http;
     private PrintStream out = System.out;
     private URI base;
     private String key;
@@ -197,7 +198,7 @@ public final class DoctorCommand implements Callable<Integer> {
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"Count from one to twenty in words.\"}]}";
         try {
             long start = System.nanoTime();
-            HttpResponse<java.io.InputStream> r = http.send(post("/v1/chat/completions", body),
+            HttpResponse<java.io.InputStream> r = http().send(post("/v1/chat/completions", body),
                     HttpResponse.BodyHandlers.ofInputStream());
             long first = -1;
             long completion = 0;
@@ -275,7 +276,7 @@ public final class DoctorCommand implements Callable<Integer> {
     }
 
     private HttpResponse<String> send(HttpRequest r) throws Exception {
-        return http.send(r, HttpResponse.BodyHandlers.ofString());
+        return http().send(r, HttpResponse.BodyHandlers.ofString());
     }
 
     private void ok(String s) {
@@ -296,5 +297,12 @@ public final class DoctorCommand implements Callable<Integer> {
 
     private static String abbreviate(String s) {
         return s.length() > 200 ? s.substring(0, 200) + "…" : s;
+    }
+
+    private HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        }
+        return http;
     }
 }

@@ -40,9 +40,13 @@ public final class UpstreamClient implements AutoCloseable {
         QueuedThreadPool pool = new QueuedThreadPool(32, 2);
         pool.setName("tolk-upstream");
         pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        SslContextFactory.Client ssl = new SslContextFactory.Client(false); // verify certificates and host names
-        ClientConnector connector = new ClientConnector();
-        connector.setSslContextFactory(ssl);
+        ClientConnector connector;
+        if ("https".equalsIgnoreCase(base.getScheme())) {
+            connector = new ClientConnector();
+            connector.setSslContextFactory(new SslContextFactory.Client(false)); // verify certificates and host names
+        } else {
+            connector = new PlainClientConnector();
+        }
         connector.setSelectors(Math.max(2, Runtime.getRuntime().availableProcessors())); // relays run on these threads
         http = new HttpClient(new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(connector));
         http.setExecutor(pool);
@@ -61,6 +65,14 @@ public final class UpstreamClient implements AutoCloseable {
         // vLLM's 401 has no WWW-Authenticate header; Jetty's authentication handler would turn it into a protocol
         // error instead of a response. Tolk handles statuses itself (no auth challenges, redirects or 100-continue).
         http.getProtocolHandlers().clear();
+    }
+
+    /** For a plain-HTTP upstream: no TLS context is created (initializing one costs ≈ 100 ms of start-up). */
+    private static final class PlainClientConnector extends ClientConnector {
+        @Override
+        protected SslContextFactory.Client newSslContextFactory() {
+            return null;
+        }
     }
 
     public URI base() {
