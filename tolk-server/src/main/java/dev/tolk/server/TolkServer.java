@@ -41,7 +41,7 @@ public final class TolkServer implements AutoCloseable {
         }
         this.config = config;
         this.upstream = new UpstreamClient(config.upstream(), config.upstreamApiKey(), config.connectTimeout(),
-                config.firstByteTimeout());
+                config.upstreamTimeout());
         UpstreamCatalog catalog = new UpstreamCatalog(upstream, config.maxModelLen());
         RequestTranslator translator = new RequestTranslator(config.translation(),
                 new ModelRouter(catalog::servedNames, config.routes(), config.defaultModel()));
@@ -62,7 +62,7 @@ public final class TolkServer implements AutoCloseable {
         connector.setIdleTimeout(config.headerTimeout().toMillis());
         server.addConnector(connector);
         server.setHandler(new ClientTimeouts(handler, config.headerTimeout(),
-                config.firstByteTimeout().plus(Duration.ofMinutes(1))));
+                config.upstreamTimeout().plus(Duration.ofMinutes(1))));
         server.setStopTimeout(config.shutdownGrace().toMillis() + 3000);
     }
 

@@ -49,7 +49,7 @@ public final class ConfigCommand implements Callable<Integer> {
         line("shutdown-grace-seconds", Long.toString(c.shutdownGrace().toSeconds()), src);
         line("header-timeout-seconds", Long.toString(c.headerTimeout().toSeconds()), src);
         line("connect-timeout-seconds", Long.toString(c.connectTimeout().toSeconds()), src);
-        line("upstream-timeout-seconds", Long.toString(c.firstByteTimeout().toSeconds()), src);
+        line("upstream-timeout-seconds", Long.toString(c.upstreamTimeout().toSeconds()), src);
         loaded.warnings().forEach(w -> System.out.println("# warning: " + w));
         return 0;
     }

@@ -122,10 +122,10 @@ public final class ConfigLoader {
         int connectTimeout = parseInt("connect-timeout-seconds", pick("connect-timeout-seconds", null, null, file, "5"));
         int upstreamTimeout = parseInt("upstream-timeout-seconds",
                 pick("upstream-timeout-seconds", null, null, file, "600"));
+        int headerTimeout = parseInt("header-timeout-seconds", pick("header-timeout-seconds", null, null, file, "30"));
         if (ping < 1) {
             throw new ConfigException("ping-interval-seconds must be at least 1");
         }
-        int headerTimeout = parseInt("header-timeout-seconds", pick("header-timeout-seconds", null, null, file, "30"));
         if (connectTimeout < 1 || upstreamTimeout < 1 || headerTimeout < 1) {
             throw new ConfigException("connect-timeout-seconds, upstream-timeout-seconds and header-timeout-seconds "
                     + "must be at least 1");

@@ -12,7 +12,7 @@ import java.util.Map;
  * YAML &gt; defaults) or programmatically with {@link #defaults(URI)} and the {@code with…} methods.
  *
  * @param upstreamSim true when the upstream is the built-in simulator (printed as such)
- * @param firstByteTimeout the longest the upstream may stay silent: before its response headers or between chunks
+ * @param upstreamTimeout the longest the upstream may stay silent: before its response headers or between chunks
  * @param headerTimeout the longest a client may take over its request headers or leave its connection idle
  */
 public record GatewayConfig(
@@ -32,7 +32,7 @@ public record GatewayConfig(
         boolean logBodies,
         Duration shutdownGrace,
         Duration connectTimeout,
-        Duration firstByteTimeout,
+        Duration upstreamTimeout,
         Duration headerTimeout) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -52,68 +52,68 @@ public record GatewayConfig(
     }
 
     public GatewayConfig withPort(int v) {
-        return new GatewayConfig(host, v, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
+        return new GatewayConfig(host, v, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
     }
 
     public GatewayConfig withHost(String v) {
-        return new GatewayConfig(v, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
+        return new GatewayConfig(v, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
     }
 
     public GatewayConfig withUpstream(URI v, boolean sim) {
-        return new GatewayConfig(host, port, v, sim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
+        return new GatewayConfig(host, port, v, sim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
     }
 
     public GatewayConfig withUpstreamApiKey(String v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, v, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, v, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
     }
 
     public GatewayConfig withDefaultModel(String v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, v, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, v, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
     }
 
     public GatewayConfig withRoutes(List<ModelRoute> v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, v, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, v, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
     }
 
     public GatewayConfig withMaxModelLen(Map<String, Integer> v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, v, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, v, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
     }
 
     public GatewayConfig withApiKeys(List<String> v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, v, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, v, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
     }
 
     public GatewayConfig withAllowUnauthenticated(boolean v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, v, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, v, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
     }
 
     public GatewayConfig withTranslation(TranslationOptions v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, v, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, v, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
     }
 
     public GatewayConfig withPingInterval(Duration v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, v, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, v, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
     }
 
     public GatewayConfig withMaxBodyBytes(long v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, v, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, v, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
     }
 
     public GatewayConfig withLogBodies(boolean v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, v, shutdownGrace, connectTimeout, firstByteTimeout, headerTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, v, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
     }
 
     public GatewayConfig withShutdownGrace(Duration v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, v, connectTimeout, firstByteTimeout, headerTimeout);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, v, connectTimeout, upstreamTimeout, headerTimeout);
     }
 
-    public GatewayConfig withTimeouts(Duration connect, Duration firstByte) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connect, firstByte, headerTimeout);
+    public GatewayConfig withTimeouts(Duration connect, Duration silence) {
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connect, silence, headerTimeout);
     }
 
     /** How long a client may take to send its request headers, and stay silent on an idle connection. */
     public GatewayConfig withHeaderTimeout(Duration v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, firstByteTimeout, v);
+        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, v);
     }
 
     /** Whether the bind address is a loopback one. */

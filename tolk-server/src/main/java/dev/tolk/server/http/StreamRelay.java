@@ -114,10 +114,7 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
         }
         String reason = terminateReason;
         if (reason != null) {
-            if (!us.isTerminated()) {
-                us.fail(AnthropicError.overloaded(reason), out);
-            }
-            return writeLast();
+            return endForShutdown(reason);
         }
         while (true) {
             Content.Chunk chunk = source.read();
@@ -141,10 +138,7 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
                 Throwable f = chunk.getFailure();
                 String r = terminateReason;
                 if (r != null) {
-                    if (!us.isTerminated()) {
-                        us.fail(AnthropicError.overloaded(r), out);
-                    }
-                    return writeLast();
+                    return endForShutdown(r);
                 }
                 if (clientGone) {
                     throw f;
@@ -179,16 +173,26 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
         }
     }
 
+    /** Graceful shutdown (or the upstream abort it caused): an {@code error} event, unless the stream already ended. */
+    private Action endForShutdown(String reason) {
+        if (!us.isTerminated()) {
+            us.fail(AnthropicError.overloaded(reason), out);
+        }
+        return writeLast();
+    }
+
     private Action write() {
-        lastWriteNanos = System.nanoTime();
-        x.response.write(false, out.asByteBuffer(), this);
-        return Action.SCHEDULED;
+        return write(false);
     }
 
     private Action writeLast() {
         lastWritten = true;
+        return write(true);
+    }
+
+    private Action write(boolean last) {
         lastWriteNanos = System.nanoTime();
-        x.response.write(true, out.asByteBuffer(), this);
+        x.response.write(last, out.asByteBuffer(), this);
         return Action.SCHEDULED;
     }
 

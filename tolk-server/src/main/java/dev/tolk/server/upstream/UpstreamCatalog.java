@@ -48,15 +48,12 @@ public final class UpstreamCatalog {
             }
             return m;
         }
-        // One fetch for all the requests that find the cache stale, and they all wait on the same future: N
-        // concurrent requests once made N serial GET /v1/models calls (2,000 new streams stalled for >20 s), and
-        // a lock instead of a future still woke its waiters one after the other (1,000 new streams: 5 s).
+        // Nothing cached yet: one fetch for all the requests that arrive meanwhile, and they all wait on the same
+        // future: N concurrent requests once made N serial GET /v1/models calls (2,000 new streams stalled for >20 s),
+        // and a lock instead of a future still woke its waiters one after the other (1,000 new streams: 5 s).
         try {
             return fetch().get();
         } catch (ExecutionException e) {
-            if (m != null) {
-                return m;
-            }
             Throwable c = e.getCause();
             throw c instanceof IOException io ? io : new IOException(c.getMessage(), c);
         }

@@ -31,12 +31,12 @@ public final class UpstreamClient implements AutoCloseable {
     private final HttpClient http;
     private final URI base;
     private final String apiKey;
-    private final Duration firstByteTimeout;
+    private final Duration upstreamTimeout;
 
-    public UpstreamClient(URI base, String apiKey, Duration connectTimeout, Duration firstByteTimeout) {
+    public UpstreamClient(URI base, String apiKey, Duration connectTimeout, Duration upstreamTimeout) {
         this.base = base;
         this.apiKey = apiKey;
-        this.firstByteTimeout = firstByteTimeout;
+        this.upstreamTimeout = upstreamTimeout;
         QueuedThreadPool pool = new QueuedThreadPool(32, 2);
         pool.setName("tolk-upstream");
         pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -109,10 +109,10 @@ public final class UpstreamClient implements AutoCloseable {
         /** Waits for the status line and headers; throws {@link IOException} when unreachable or timed out. */
         public Response awaitHead() throws IOException, InterruptedException {
             try {
-                return head.get(firstByteTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                return head.get(upstreamTimeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 request.abort(e);
-                throw new IOException("no response from the upstream within " + firstByteTimeout.toSeconds() + " s", e);
+                throw new IOException("no response from the upstream within " + upstreamTimeout.toSeconds() + " s", e);
             } catch (ExecutionException e) {
                 Throwable c = e.getCause() == null ? e : e.getCause();
                 throw new IOException(describe(c), c);
@@ -141,7 +141,7 @@ public final class UpstreamClient implements AutoCloseable {
     public Exchange post(String path, byte[] body, String requestId) {
         // the same bound on silence between chunks: a stalled upstream ends the stream with an error, never a hang
         Request r = http.newRequest(base.resolve(path)).method(HttpMethod.POST)
-                .idleTimeout(firstByteTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .idleTimeout(upstreamTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .body(new BytesRequestContent("application/json", body))
                 .headers(h -> {
                     h.put(HttpHeader.ACCEPT, "application/json, text/event-stream");
