@@ -79,6 +79,7 @@ final class TranslatingStream extends InputStream {
     }
 
     private void take() {
+        translator.releaseBuffers();
         pending = out.toByteArray();
         pos = 0;
         out.reset();

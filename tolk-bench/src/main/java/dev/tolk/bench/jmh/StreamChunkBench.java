@@ -1,7 +1,10 @@
 package dev.tolk.bench.jmh;
 
 import dev.tolk.core.translate.RequestFacts;
+import dev.tolk.core.openai.response.ChatChunk;
+import dev.tolk.core.openai.response.ChatChunkParser;
 import dev.tolk.core.sse.SseOutput;
+import dev.tolk.core.sse.SseWriter;
 import dev.tolk.core.translate.stream.UpstreamStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +51,7 @@ public class StreamChunkBench {
     private final ByteBuffer done = ByteBuffer.wrap(DONE);
     private final SseOutput out = new SseOutput();
     private UpstreamStream stream;
+    private final SseWriter writer = new SseWriter(out, null);
 
     private static byte[] sse(String json) {
         return ("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);
@@ -67,6 +71,20 @@ public class StreamChunkBench {
     public SseOutput feedOneTextChunk() {
         out.reset();
         stream.feed(text.clear(), out);
+        return out;
+    }
+
+    /** The JSON half of {@link #feedOneTextChunk}: one chunk's data parsed into a {@link ChatChunk}. */
+    @Benchmark
+    public ChatChunk parseOneTextChunk() throws java.io.IOException {
+        return ChatChunkParser.parse(TEXT, 6, TEXT.length - 8);
+    }
+
+    /** The other half: one {@code content_block_delta} text event written. */
+    @Benchmark
+    public SseOutput writeOneTextDelta() {
+        out.reset();
+        writer.textDelta(0, " lorem");
         return out;
     }
 

@@ -30,13 +30,21 @@ public final class SseDecoder {
         void onData(byte[] buf, int off, int len);
     }
 
+    private static final byte[] EMPTY = new byte[0];
+
     private final Listener listener;
-    private byte[] line = new byte[512];
+    private byte[] line = EMPTY; // allocated when a line spans two reads
     private int lineLen;
-    private byte[] data = new byte[1024];
+    private byte[] data = EMPTY; // allocated when an event's data must outlive the read it came in
     private int dataLen;
     private boolean hasData;
     private boolean lastWasCr;
+    // The common event, one data line whose line end is in the current read, is not copied: it is remembered here
+    // and handed to the listener straight from the read's bytes when its blank line comes (or copied into data at
+    // the end of the read when the blank line is not in it).
+    private byte[] pendingBuf;
+    private int pendingOff;
+    private int pendingLen;
 
     public SseDecoder(Listener listener) {
         this.listener = listener;
@@ -70,7 +78,7 @@ public final class SseDecoder {
             }
             if (j == end) {
                 appendToLine(buf, i, j - i); // an unfinished line: keep it for the next read
-                return;
+                break;
             }
             if (lineLen == 0) {
                 processLine(buf, i, j - i); // the whole line is in this read: no copy
@@ -82,6 +90,7 @@ public final class SseDecoder {
             lastWasCr = buf[j] == '\r';
             i = j + 1;
         }
+        keepPending();
     }
 
     /** End of input: delivers a pending event that lacked its terminating blank line. */
@@ -116,6 +125,17 @@ public final class SseDecoder {
                 start++;
             }
             int n = from + len - start;
+            if (!hasData && l != line) {
+                pendingBuf = l; // the whole line is in the caller's bytes: no copy unless the read ends first
+                pendingOff = start;
+                pendingLen = n;
+                if (n > MAX_EVENT_BYTES) {
+                    throw new IllegalStateException("SSE event larger than " + MAX_EVENT_BYTES + " bytes");
+                }
+                hasData = true;
+                return;
+            }
+            keepPending();
             if (hasData) {
                 ensureData(dataLen + 1 + n);
                 data[dataLen++] = '\n';
@@ -132,9 +152,26 @@ public final class SseDecoder {
     private void dispatch() {
         if (hasData) {
             hasData = false;
+            byte[] p = pendingBuf;
+            if (p != null) {
+                pendingBuf = null;
+                listener.onData(p, pendingOff, pendingLen);
+                return;
+            }
             int n = dataLen;
             dataLen = 0;
             listener.onData(data, 0, n);
+        }
+    }
+
+    /** Copies the pending line into {@code data}: its bytes are about to be reused, or another line follows. */
+    private void keepPending() {
+        byte[] p = pendingBuf;
+        if (p != null) {
+            pendingBuf = null;
+            ensureData(pendingLen);
+            System.arraycopy(p, pendingOff, data, 0, pendingLen);
+            dataLen = pendingLen;
         }
     }
 
@@ -151,7 +188,7 @@ public final class SseDecoder {
         if (min > MAX_EVENT_BYTES) {
             throw new IllegalStateException("SSE line larger than " + MAX_EVENT_BYTES + " bytes");
         }
-        int n = Math.max(min, a.length * 2);
+        int n = Math.max(min, Math.max(256, a.length * 2));
         byte[] b = new byte[Math.min(n, MAX_EVENT_BYTES)];
         System.arraycopy(a, 0, b, 0, a.length);
         return b;

@@ -62,6 +62,14 @@ public final class SseOutput extends OutputStream {
         len = 0;
     }
 
+    /** Empties the output and, when it has grown beyond {@code capacity}, shrinks it back to that. */
+    public void trim(int capacity) {
+        len = 0;
+        if (buf.length > capacity) {
+            buf = new byte[capacity];
+        }
+    }
+
     public void writeTo(OutputStream out) throws IOException {
         out.write(buf, 0, len);
     }

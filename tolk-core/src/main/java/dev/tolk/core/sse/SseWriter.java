@@ -10,21 +10,33 @@ import java.io.UncheckedIOException;
 
 /**
  * Writes Anthropic SSE frames ({@code event: NAME\ndata: JSON\n\n}, protocol.md §A.6) into an {@link SseOutput}.
- * One long-lived JSON generator per stream keeps the per-event cost to the bytes written. Not thread-safe.
+ * One JSON generator serves all the events written between two {@link #release()} calls, so the per-event cost is
+ * the bytes written; {@link #release()} gives its buffers (≈ 12 KB) back to Jackson's pool, so a stream that waits
+ * for its next token holds none. Not thread-safe.
  */
 public final class SseWriter implements AnthropicEventSink {
     private final SseOutput out;
-    private final JsonGenerator g;
     private final String requestId;
+    private JsonGenerator g;
 
     public SseWriter(SseOutput out, String requestId) {
         this.out = out;
         this.requestId = requestId;
-        try {
-            this.g = Json.FACTORY.createGenerator(out);
-            this.g.setRootValueSeparator(null);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    }
+
+    /**
+     * Flushes what the generator holds into the output and returns its buffers to the pool; the next event takes a
+     * generator again. Call it after each batch of events (before the output is sent).
+     */
+    public void release() {
+        JsonGenerator gen = g;
+        if (gen != null) {
+            g = null;
+            try {
+                gen.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
@@ -201,6 +213,10 @@ public final class SseWriter implements AnthropicEventSink {
     }
 
     private void begin(String event) throws IOException {
+        if (g == null) {
+            g = Json.FACTORY.createGenerator(out);
+            g.setRootValueSeparator(null);
+        }
         g.writeRaw("event: ");
         g.writeRaw(event);
         g.writeRaw("\ndata: ");
@@ -214,6 +230,9 @@ public final class SseWriter implements AnthropicEventSink {
     }
 
     private void flushGenerator() {
+        if (g == null) {
+            return;
+        }
         try {
             g.flush();
         } catch (IOException e) {

@@ -31,6 +31,8 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
     static final long DRAIN_MILLIS = 2000;
     /** Events translated from upstream bytes that are already here go out in one write, up to this size. */
     static final int BATCH_BYTES = 16 * 1024;
+    /** The output buffer a stream keeps while it waits for the upstream (it grows for a burst, up to a batch). */
+    static final int IDLE_OUTPUT_BYTES = 512;
 
     /** Ends a relay: how the stream went is in {@code x}; {@code failure} is null when the client got it all. */
     interface Completion {
@@ -41,7 +43,7 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
     private final UpstreamStream us;
     private final UpstreamClient.Exchange call;
     private final Content.Source source;
-    private final SseOutput out = new SseOutput(512);
+    private final SseOutput out = new SseOutput(IDLE_OUTPUT_BYTES);
     private final Scheduler scheduler;
     private final long pingNanos;
     private final Completion completion;
@@ -129,6 +131,7 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
                         return write();
                     }
                 }
+                out.trim(IDLE_OUTPUT_BYTES); // a waiting stream keeps a small buffer, whatever its last burst was
                 if (demanding.compareAndSet(false, true)) {
                     source.demand(demandCallback);
                 }
@@ -191,6 +194,7 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
     }
 
     private Action write(boolean last) {
+        us.releaseBuffers();
         lastWriteNanos = System.nanoTime();
         x.response.write(last, out.asByteBuffer(), this);
         return Action.SCHEDULED;

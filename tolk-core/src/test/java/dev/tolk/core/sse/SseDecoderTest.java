@@ -1,0 +1,66 @@
+package dev.tolk.core.sse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The decoder hands a one-line event straight from the read's bytes and copies only what must outlive a read;
+ * whichever path an event takes, every way of splitting the input into reads gives the same events.
+ */
+class SseDecoderTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "data: {\"a\":1}\n\ndata: {\"b\":2}\n\ndata: [DONE]\n\n",
+            "data: one\r\n\r\ndata: two\r\r",
+            "data: first\ndata: second\n\ndata: x\n\n",
+            ": comment\nevent: e\ndata:no-space\nid: 7\n\ndata: é€😀\n\n",
+            "data: a\n\ndata: b\ndata: c\ndata: d\n\n\n\ndata: tail-without-blank-line",
+            "data: \n\ndata:\n\n",
+    })
+    void everySplitIntoTwoOrThreeReadsGivesTheSameEvents(String input) {
+        byte[] bytes = input.getBytes(StandardCharsets.UTF_8);
+        List<String> whole = decode(bytes, new int[0]);
+        assertThat(whole).isNotEmpty();
+        for (int i = 0; i <= bytes.length; i++) {
+            assertThat(decode(bytes, new int[] {i})).as("split at %d", i).isEqualTo(whole);
+            for (int j = i; j <= bytes.length; j += 3) {
+                assertThat(decode(bytes, new int[] {i, j})).as("split at %d, %d", i, j).isEqualTo(whole);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 5})
+    void readsOfFixedSizeGiveTheSameEventsAsOneRead(int size) {
+        byte[] bytes = "data: {\"a\":1}\n\ndata: l1\ndata: l2\n\n: c\n\ndata: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
+        List<Integer> cuts = new ArrayList<>();
+        for (int i = size; i < bytes.length; i += size) {
+            cuts.add(i);
+        }
+        assertThat(decode(bytes, cuts.stream().mapToInt(Integer::intValue).toArray()))
+                .containsExactly("{\"a\":1}", "l1\nl2", "[DONE]");
+    }
+
+    /** Feeds {@code bytes} cut at {@code cuts}, each read in a fresh array that is scribbled over after the read. */
+    private static List<String> decode(byte[] bytes, int[] cuts) {
+        List<String> events = new ArrayList<>();
+        SseDecoder d = new SseDecoder((buf, off, len) -> events.add(new String(buf, off, len, StandardCharsets.UTF_8)));
+        int from = 0;
+        for (int k = 0; k <= cuts.length; k++) {
+            int to = k < cuts.length ? cuts[k] : bytes.length;
+            byte[] read = new byte[to - from + 4];
+            System.arraycopy(bytes, from, read, 2, to - from);
+            d.feed(read, 2, to - from);
+            java.util.Arrays.fill(read, (byte) '#'); // the network buffer is reused after the read
+            from = to;
+        }
+        d.finish();
+        return events;
+    }
+}
