@@ -17,6 +17,7 @@ import java.time.Duration;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -29,11 +30,12 @@ import org.slf4j.LoggerFactory;
  * The gateway's routes. Every response carries {@code request-id}; query strings (Claude Code's {@code ?beta=true})
  * are ignored except where a route reads them; {@code anthropic-version} and {@code anthropic-beta} are accepted
  * whatever their value. Client credentials are checked here (when keys are configured) and never passed on.
- * Handlers run on virtual threads and block; a stream, once its upstream has answered, is relayed without a thread
- * ({@link StreamRelay}).
+ * A streaming {@code POST /v1/messages} runs without a thread of its own ({@link MessagesEndpoint#start}); other
+ * requests, and the parts of a stream that may block, run on virtual threads.
  */
 public final class GatewayHandler extends Handler.Abstract {
     private static final Logger ACCESS = LoggerFactory.getLogger("tolk.access");
+    private static final java.util.concurrent.ThreadFactory REQUEST_THREADS = Thread.ofVirtual().name("tolk-request").factory();
 
     private final GatewayConfig config;
     private final ApiKeys keys;
@@ -61,33 +63,78 @@ public final class GatewayHandler extends Handler.Abstract {
         active.drain(grace);
     }
 
+    /** Jetty calls {@link #handle} on its I/O thread; whatever may block is moved to a virtual thread here. */
+    @Override
+    public InvocationType getInvocationType() {
+        return InvocationType.NON_BLOCKING;
+    }
+
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         Exchange x = new Exchange(request, response, callback, AnthropicIds.requestId(), this::log);
-        try {
-            route(x);
-            if (x.detached()) {
-                return true; // a stream: its relay completes the callback and logs
+        if (!startWithoutThread(x)) {
+            onThread(x, () -> route(x));
+        }
+        return true;
+    }
+
+    /**
+     * The hot path, {@code POST /v1/messages} with a declared length within the limit from an accepted client: its
+     * body is read and the request sent upstream without a thread of its own ({@link MessagesEndpoint#start}).
+     * Anything else is routed on a virtual thread, where every check answers for itself.
+     */
+    private boolean startWithoutThread(Exchange x) {
+        Request request = x.request;
+        long declared = request.getLength();
+        if (declared < 0 || declared > config.maxBodyBytes() || !"POST".equals(request.getMethod())
+                || !"/v1/messages".equals(Request.getPathInContext(request)) || active.shuttingDown()
+                || keys.enabled() && !keys.accepts(request.getHeaders().get("x-api-key"),
+                        request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+            return false;
+        }
+        x.route = "/v1/messages";
+        Content.Source.asByteArrayAsync(request, (int) declared).whenComplete((body, failure) -> {
+            if (failure != null) {
+                onThread(x, () -> {
+                    throw failure instanceof IOException io ? io : new IOException("reading the request body failed", failure);
+                });
+            } else {
+                messages.start(x, body, step -> onThread(x, step));
             }
-            callback.succeeded();
+        });
+        return true;
+    }
+
+    /** Runs a step of {@code x} that may block on a virtual thread, then completes and logs it unless a relay took it over. */
+    private void onThread(Exchange x, MessagesEndpoint.BlockingStep step) {
+        REQUEST_THREADS.newThread(() -> run(x, step)).start();
+    }
+
+    private void run(Exchange x, MessagesEndpoint.BlockingStep step) {
+        Response response = x.response;
+        try {
+            step.run();
+            if (x.detached()) {
+                return; // a stream: its relay completes the callback and logs
+            }
+            x.callback.succeeded();
         } catch (Throwable t) {
             if (!response.isCommitted()) {
                 try {
                     x.status = 500;
                     Responses.error(response, AnthropicError.api("internal error in the gateway"), x.requestId);
-                    callback.succeeded();
+                    x.callback.succeeded();
                 } catch (Throwable t2) {
-                    callback.failed(t);
+                    x.callback.failed(t);
                 }
             } else {
-                callback.failed(t);
+                x.callback.failed(t);
             }
             if (!(t instanceof IOException)) {
                 LoggerFactory.getLogger(GatewayHandler.class).error("request {} failed", x.requestId, t);
             }
         }
         log(x);
-        return true;
     }
 
     private void route(Exchange x) throws IOException, InterruptedException {

@@ -114,9 +114,29 @@ public final class UpstreamClient implements AutoCloseable {
                 request.abort(e);
                 throw new IOException("no response from the upstream within " + upstreamTimeout.toSeconds() + " s", e);
             } catch (ExecutionException e) {
-                Throwable c = e.getCause() == null ? e : e.getCause();
-                throw new IOException(describe(c), c);
+                throw headFailure(e.getCause() == null ? e : e.getCause());
             }
+        }
+
+        /**
+         * Calls {@code then} with the status line and headers, or with the failure as {@link #awaitHead()} reports it,
+         * on the thread that receives them (a Jetty client thread: {@code then} must not block). Silence is bounded
+         * by the request's idle timeout, the upstream timeout.
+         */
+        public void onHead(java.util.function.BiConsumer<Response, IOException> then) {
+            head.whenComplete((response, failure) -> {
+                if (failure == null) {
+                    then.accept(response, null);
+                } else {
+                    Throwable c = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                            ? failure.getCause() : failure;
+                    then.accept(null, headFailure(c));
+                }
+            });
+        }
+
+        private IOException headFailure(Throwable cause) {
+            return new IOException(describe(cause), cause);
         }
 
         /** The response body, once {@link #awaitHead()} has returned. */
