@@ -48,7 +48,13 @@ public final class UpstreamClient implements AutoCloseable {
             connector = new PlainClientConnector();
         }
         connector.setSelectors(Math.max(2, Runtime.getRuntime().availableProcessors())); // relays run on these threads
-        http = new HttpClient(new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(connector));
+        var transport = new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(connector);
+        // Upstream bytes are handled on the selector thread that reads them: nothing Tolk does with a response
+        // blocks (listeners complete futures; the stream relay translates and starts a non-blocking write), and
+        // handing each read to a virtual thread cost a thread wake-up per read (one-at-a-time CPU 1.8 -> see
+        // docs/benchmarks.md). Code that waits for a response does so on its own virtual thread.
+        transport.setInvocationType(org.eclipse.jetty.util.thread.Invocable.InvocationType.NON_BLOCKING);
+        http = new HttpClient(transport);
         http.setExecutor(pool);
         http.setConnectTimeout(connectTimeout.toMillis());
         http.setIdleTimeout(300_000);
