@@ -2,12 +2,10 @@ package dev.tolk.server.http;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * Watches for a client that hangs up while the gateway waits on the upstream without writing (a non-streaming
@@ -21,34 +19,30 @@ final class ClientWatch implements AutoCloseable {
 
     private final Request request;
     private final Runnable onGone;
-    private final Scheduler scheduler;
-    private volatile Scheduler.Task task;
+    private final Ticker<ClientWatch> ticker;
     private final ReentrantLock lock = new ReentrantLock();
     private boolean closed;
 
-    /** Probes on Jetty's shared scheduler: no thread per watched request. */
-    ClientWatch(Request request, Runnable onGone) {
+    /** Probed by the server's shared {@code ticker} (period {@value #POLL_MILLIS} ms): no timer per watched request. */
+    ClientWatch(Request request, Runnable onGone, Ticker<ClientWatch> ticker) {
         this.request = request;
         this.onGone = onGone;
-        this.scheduler = request.getComponents().getScheduler();
-        task = scheduler.schedule(this::probe, POLL_MILLIS, TimeUnit.MILLISECONDS);
+        this.ticker = ticker;
+        ticker.add(this, request.getComponents().getScheduler());
     }
 
-    private void probe() {
+    /** One probe; {@link Ticker} calls it every period until the watch is closed. */
+    void probe() {
         lock.lock(); // close() waits for a probe in progress, so no probe can read what the client sends next
         try {
-            if (closed) {
+            if (closed || !gone(request)) {
                 return;
             }
-            if (gone(request)) {
-                closed = true;
-            } else {
-                task = scheduler.schedule(this::probe, POLL_MILLIS, TimeUnit.MILLISECONDS);
-                return;
-            }
+            closed = true;
         } finally {
             lock.unlock();
         }
+        ticker.remove(this);
         onGone.run();
     }
 
@@ -72,9 +66,9 @@ final class ClientWatch implements AutoCloseable {
         lock.lock();
         try {
             closed = true;
-            task.cancel();
         } finally {
             lock.unlock();
         }
+        ticker.remove(this);
     }
 }

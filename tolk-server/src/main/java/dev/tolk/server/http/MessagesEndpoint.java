@@ -45,6 +45,8 @@ final class MessagesEndpoint {
     private final GatewayMetrics metrics;
     private final GatewayConfig config;
     private final ActiveStreams active;
+    private final Ticker<ClientWatch> watches = new Ticker<>(ClientWatch.POLL_MILLIS, ClientWatch::probe);
+    private final Ticker<StreamRelay> pings;
 
     MessagesEndpoint(RequestTranslator translator, UpstreamClient upstream, UpstreamCatalog catalog,
                      ContextClamp clamp, GatewayMetrics metrics, GatewayConfig config, ActiveStreams active) {
@@ -57,6 +59,7 @@ final class MessagesEndpoint {
         this.metrics = metrics;
         this.config = config;
         this.active = active;
+        this.pings = new Ticker<>(StreamRelay.pingCheckMillis(config.pingInterval()), StreamRelay::pingCheck);
     }
 
     /** A step of a request that may block, run on a virtual thread of its own. */
@@ -166,7 +169,7 @@ final class MessagesEndpoint {
         ClientWatch watch = new ClientWatch(x.request, () -> {
             clientGone.set(true);
             call.abort(new IOException("client disconnected"));
-        });
+        }, watches);
         return new Call(call, clientGone, watch, upstreamBody.length);
     }
 
@@ -287,7 +290,7 @@ final class MessagesEndpoint {
         h.put(Responses.REQUEST_ID, x.requestId);
         long estimate = estimator.estimate(x.upstreamModel, bodyBytes);
         UpstreamStream us = new UpstreamStream(tr.facts(), AnthropicIds.messageId(), x.requestId, estimate);
-        StreamRelay relay = new StreamRelay(x, us, call, x.request.getComponents().getScheduler(),
+        StreamRelay relay = new StreamRelay(x, us, call, x.request.getComponents().getScheduler(), pings,
                 config.pingInterval().toNanos(), () -> metrics.upstreamError("stream_read"),
                 (r, failure) -> streamEnded(x, r, failure, bodyBytes));
         active.add(relay);

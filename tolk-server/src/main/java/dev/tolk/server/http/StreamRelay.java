@@ -23,7 +23,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *
  * <p>{@link IteratingCallback} serializes every step (data, pings, shutdown), so the translator and the output buffer
  * are never touched by two threads at once, and a write that completes at once does not recurse. Pings come from
- * Jetty's shared scheduler: one timer task per stream and ping interval, not a thread per stream. A client that
+ * one {@link Ticker} shared by all streams, which looks at each stream's last write: no timer per stream. A client that
  * goes away fails the next write (a chunk or a ping), or Jetty reports the connection's failure; either way the
  * upstream request is aborted at once.
  */
@@ -45,12 +45,12 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
     private final Content.Source source;
     private final SseOutput out = new SseOutput(IDLE_OUTPUT_BYTES);
     private final Scheduler scheduler;
+    private final Ticker<StreamRelay> pings;
     private final long pingNanos;
     private final Completion completion;
     private final Runnable onUpstreamReadFailure;
     private final Runnable demandCallback = Invocable.from(Invocable.InvocationType.NON_BLOCKING, this::onDemand);
     private final AtomicBoolean demanding = new AtomicBoolean();
-    private volatile Scheduler.Task pingTask;
 
     private volatile long lastWriteNanos = System.nanoTime();
     private volatile boolean pingDue;
@@ -59,13 +59,14 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
     private boolean started;
     private boolean lastWritten;
 
-    StreamRelay(Exchange x, UpstreamStream us, UpstreamClient.Exchange call, Scheduler scheduler, long pingNanos,
-                Runnable onUpstreamReadFailure, Completion completion) {
+    StreamRelay(Exchange x, UpstreamStream us, UpstreamClient.Exchange call, Scheduler scheduler,
+                Ticker<StreamRelay> pings, long pingNanos, Runnable onUpstreamReadFailure, Completion completion) {
         this.x = x;
         this.us = us;
         this.call = call;
         this.source = call.body();
         this.scheduler = scheduler;
+        this.pings = pings;
         this.pingNanos = pingNanos;
         this.onUpstreamReadFailure = onUpstreamReadFailure;
         this.completion = completion;
@@ -86,7 +87,7 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
             call.abort(t);
             abort(t);
         });
-        schedulePing(pingNanos);
+        pings.add(this, scheduler);
         iterate();
     }
 
@@ -206,26 +207,34 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
      * upstream that does not end its body within {@link #DRAIN_MILLIS} ms is aborted.
      */
     private void drainUpstream() {
-        Scheduler.Task timeout = scheduler.schedule(() -> call.abort(new IOException("stream complete")),
-                DRAIN_MILLIS, TimeUnit.MILLISECONDS);
-        drain(timeout);
+        if (!drainAvailable()) { // usually the end of the body is already here: no timer needed
+            Scheduler.Task timeout = scheduler.schedule(() -> call.abort(new IOException("stream complete")),
+                    DRAIN_MILLIS, TimeUnit.MILLISECONDS);
+            drain(timeout);
+        }
     }
 
     private void drain(Scheduler.Task timeout) {
+        if (drainAvailable()) {
+            timeout.cancel();
+        } else {
+            source.demand(Invocable.from(Invocable.InvocationType.NON_BLOCKING, () -> drain(timeout)));
+        }
+    }
+
+    /** Reads and drops what the upstream body has now; true when it ended (or failed). */
+    private boolean drainAvailable() {
         while (true) {
             Content.Chunk chunk = source.read();
             if (chunk == null) {
-                source.demand(Invocable.from(Invocable.InvocationType.NON_BLOCKING, () -> drain(timeout)));
-                return;
+                return false;
             }
             if (Content.Chunk.isFailure(chunk)) {
-                timeout.cancel();
-                return;
+                return true;
             }
             chunk.release();
             if (chunk.isLast()) {
-                timeout.cancel();
-                return;
+                return true;
             }
         }
     }
@@ -235,21 +244,19 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
         iterate();
     }
 
-    private void schedulePing(long delayNanos) {
-        pingTask = scheduler.schedule(this::pingCheck, delayNanos, TimeUnit.NANOSECONDS);
+    /** How often the shared ping ticker looks at the streams: a fifth of the interval, within 50 ms – 1 s. */
+    static long pingCheckMillis(java.time.Duration pingInterval) {
+        return Math.max(50, Math.min(1000, pingInterval.toMillis() / 5));
     }
 
-    private void pingCheck() {
+    /** Called by the ping ticker: a stream silent for the ping interval gets a ping (from {@link #process()}). */
+    void pingCheck() {
         if (isClosed() || isSucceeded() || isFailed() || lastWritten) {
             return;
         }
-        long idle = System.nanoTime() - lastWriteNanos;
-        if (idle >= pingNanos) {
+        if (System.nanoTime() - lastWriteNanos >= pingNanos) {
             pingDue = true;
             iterate();
-            schedulePing(pingNanos);
-        } else {
-            schedulePing(pingNanos - idle);
         }
     }
 
@@ -273,9 +280,6 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
     }
 
     private void cancelPing() {
-        Scheduler.Task t = pingTask;
-        if (t != null) {
-            t.cancel(); // the scheduler would otherwise hold this relay until the task's time
-        }
+        pings.remove(this); // the ticker would otherwise hold this relay
     }
 }
