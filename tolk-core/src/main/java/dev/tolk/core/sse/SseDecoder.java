@@ -31,6 +31,8 @@ public final class SseDecoder {
     }
 
     private static final byte[] EMPTY = new byte[0];
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private final Listener listener;
     private byte[] line = EMPTY; // allocated when a line spans two reads
@@ -72,10 +74,7 @@ public final class SseDecoder {
                     continue;
                 }
             }
-            int j = i;
-            while (j < end && buf[j] != '\n' && buf[j] != '\r') {
-                j++;
-            }
+            int j = lineEnd(buf, i, end);
             if (j == end) {
                 appendToLine(buf, i, j - i); // an unfinished line: keep it for the next read
                 break;
@@ -91,6 +90,29 @@ public final class SseDecoder {
             i = j + 1;
         }
         keepPending();
+    }
+
+    /**
+     * The index of the first CR or LF in {@code buf[from, end)}, or {@code end}. Eight bytes at a time: a byte equal
+     * to CR or LF becomes zero after the XOR, and {@code (v - 0x01…) & ~v & 0x80…} marks the lowest zero byte exactly
+     * (a borrow can only mark bytes above it); the lowest mark is the first match, the words being little-endian.
+     */
+    static int lineEnd(byte[] buf, int from, int end) {
+        int i = from;
+        while (i + 8 <= end) {
+            long w = (long) LONGS.get(buf, i);
+            long lf = w ^ 0x0A0A0A0A0A0A0A0AL;
+            long cr = w ^ 0x0D0D0D0D0D0D0D0DL;
+            long marks = ((lf - 0x0101010101010101L) & ~lf | (cr - 0x0101010101010101L) & ~cr) & 0x8080808080808080L;
+            if (marks != 0) {
+                return i + (Long.numberOfTrailingZeros(marks) >>> 3);
+            }
+            i += 8;
+        }
+        while (i < end && buf[i] != '\n' && buf[i] != '\r') {
+            i++;
+        }
+        return i;
     }
 
     /** End of input: delivers a pending event that lacked its terminating blank line. */

@@ -47,6 +47,27 @@ class SseDecoderTest {
                 .containsExactly("{\"a\":1}", "l1\nl2", "[DONE]");
     }
 
+    @org.junit.jupiter.api.Test
+    void lineEndFindsTheFirstCrOrLfAtEveryPositionWhateverTheBytesAround() {
+        java.util.Random random = new java.util.Random(7);
+        byte[] fillers = {0, 1, 9, 11, 12, 14, (byte) 0x8A, (byte) 0x8D, (byte) 0xFF, 'a', (byte) 0x0B};
+        for (int round = 0; round < 2000; round++) {
+            byte[] b = new byte[random.nextInt(40)];
+            for (int k = 0; k < b.length; k++) {
+                b[k] = fillers[random.nextInt(fillers.length)];
+            }
+            if (b.length > 0 && random.nextBoolean()) {
+                b[random.nextInt(b.length)] = random.nextBoolean() ? (byte) '\n' : (byte) '\r';
+            }
+            int from = b.length == 0 ? 0 : random.nextInt(b.length);
+            int expected = from;
+            while (expected < b.length && b[expected] != '\n' && b[expected] != '\r') {
+                expected++;
+            }
+            assertThat(SseDecoder.lineEnd(b, from, b.length)).as("round %d", round).isEqualTo(expected);
+        }
+    }
+
     /** Feeds {@code bytes} cut at {@code cuts}, each read in a fresh array that is scribbled over after the read. */
     private static List<String> decode(byte[] bytes, int[] cuts) {
         List<String> events = new ArrayList<>();

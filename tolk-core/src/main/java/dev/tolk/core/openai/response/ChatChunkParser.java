@@ -38,7 +38,7 @@ public final class ChatChunkParser {
                             p.skipChildren();
                         }
                     }
-                    case "object" -> s.object = t == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "object" -> s.objectIsError = t == JsonToken.VALUE_STRING && isError(p);
                     case "type" -> s.flatType = t == JsonToken.VALUE_STRING ? p.getText() : null;
                     case "code" -> s.flatCode = t == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : 0;
                     default -> p.skipChildren();
@@ -47,12 +47,22 @@ public final class ChatChunkParser {
             if (p.currentToken() != JsonToken.END_OBJECT) {
                 throw new IOException("truncated JSON object");
             }
-            if (s.error == null && "error".equals(s.object)) {
+            if (s.error == null && s.objectIsError) {
                 s.error = new ChatChunk.UpstreamError(s.flatMessage, s.flatType, s.flatCode, null);
             }
             return new ChatChunk(s.hasChoice, s.content, s.reasoning,
                     s.toolCalls == null ? List.of() : s.toolCalls, s.finishReason, s.stopReason, s.usage, s.error);
         }
+    }
+
+    /** {@code "object":"error"}? Asked of every chunk, so the value is compared where it lies, not made a String. */
+    private static boolean isError(JsonParser p) throws IOException {
+        if (p.getTextLength() != 5) {
+            return false;
+        }
+        char[] c = p.getTextCharacters();
+        int o = p.getTextOffset();
+        return c[o] == 'e' && c[o + 1] == 'r' && c[o + 2] == 'r' && c[o + 3] == 'o' && c[o + 4] == 'r';
     }
 
     private static final class State {
@@ -64,7 +74,7 @@ public final class ChatChunkParser {
         Object stopReason;
         ChatChunk.ChatUsage usage;
         ChatChunk.UpstreamError error;
-        String object;
+        boolean objectIsError;
         String flatMessage;
         String flatType;
         int flatCode;
