@@ -67,7 +67,9 @@ final class BenchRun {
             SimControl.streamText(sim, BenchSettings.STREAM_CHUNKS, 0);
             ObjectNode resources = root.putObject("resources");
             resources.put("gatewayReadyMs", rig.gatewayReadyNanos() / 1e6);
-            SimControl.sleep(500);
+            // idle: nothing to do and the JIT done with start-up code (its arenas freed and, with the launcher's
+            // flags, trimmed); 0.5 s after the ready line the compiler is still at work
+            SimControl.sleep(settings.quick() ? 500 : BenchSettings.IDLE_SETTLE_MILLIS);
             resources.put("gatewayRssIdleAtStartMib", rig.gateway().sample().rssMib());
             resources.put("gatewayRssAnonIdleAtStartMib", rig.gateway().sample().rssAnonMib());
 
@@ -78,7 +80,7 @@ final class BenchRun {
             step("concurrent 200-chunk", () -> root.set("concurrent", concurrent(direct, tolk, rig)));
             step("claude code request", () -> root.set("claudeCode", claudeCode(rig, model)));
             step("idle after load", () -> {
-                SimControl.sleep(settings.quick() ? 300 : 2000);
+                SimControl.sleep(settings.quick() ? 300 : BenchSettings.IDLE_SETTLE_MILLIS);
                 resources.put("gatewayRssIdleAfterLoadMib", rig.gateway().sample().rssMib());
                 resources.put("gatewayRssAnonIdleAfterLoadMib", rig.gateway().sample().rssAnonMib());
                 resources.put("gatewayHwmMib", rig.gateway().sample().hwmMib());

@@ -12,6 +12,11 @@ record BenchSettings(boolean quick, int sequentialWarmup, int sequentialRounds, 
 
     static final int STREAM_CHUNKS = 200;
     static final int SLOW_INTERVAL_MILLIS = 100;
+    /**
+     * How long the gateway is left alone before "idle" memory is read: the JIT finishes, the JVM frees its compiler
+     * arenas (every 5 s) and the launcher's TrimNativeHeapInterval gives them back to the OS; about 6 s after start.
+     */
+    static final int IDLE_SETTLE_MILLIS = 10_000;
 
     BenchSettings withSlowStreams(int n) {
         return new BenchSettings(quick, sequentialWarmup, sequentialRounds, realisticRounds, loadConnections, loadRound,
