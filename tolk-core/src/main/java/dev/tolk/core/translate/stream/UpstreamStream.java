@@ -153,8 +153,7 @@ public final class UpstreamStream {
         try {
             chunk = ChatChunkParser.parse(buf, off, len);
         } catch (IOException | RuntimeException e) {
-            translator.onMalformedChunk(e.getMessage() == null ? e.getClass().getSimpleName()
-                    : firstLine(e.getMessage()));
+            translator.onMalformedChunk(malformedDetail(buf, off, len));
             return;
         }
         translator.onChunk(chunk);
@@ -165,6 +164,20 @@ public final class UpstreamStream {
             boundOut = out;
             writer = new SseWriter(out, requestId);
             sink.delegate = writer;
+        }
+    }
+
+    /**
+     * What is wrong with a chunk, said the same way wherever the chunk lay in the upstream's read buffer: the parse
+     * is repeated on a copy of the chunk alone, since Jackson's positions (e.g. "byte #55") count from the start of
+     * the array it was given. Only a stream's last chunk pays for this.
+     */
+    private static String malformedDetail(byte[] buf, int off, int len) {
+        try {
+            ChatChunkParser.parse(java.util.Arrays.copyOfRange(buf, off, off + len), 0, len);
+            return "unreadable chunk";
+        } catch (IOException | RuntimeException e) {
+            return e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
         }
     }
 
