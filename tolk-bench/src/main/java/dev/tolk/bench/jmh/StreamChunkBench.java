@@ -3,6 +3,7 @@ package dev.tolk.bench.jmh;
 import dev.tolk.core.translate.RequestFacts;
 import dev.tolk.core.openai.response.ChatChunk;
 import dev.tolk.core.openai.response.ChatChunkParser;
+import dev.tolk.core.openai.response.ChatChunkReader;
 import dev.tolk.core.sse.SseOutput;
 import dev.tolk.core.sse.SseWriter;
 import dev.tolk.core.translate.stream.UpstreamStream;
@@ -51,6 +52,7 @@ public class StreamChunkBench {
     private final ByteBuffer done = ByteBuffer.wrap(DONE);
     private final SseOutput out = new SseOutput();
     private UpstreamStream stream;
+    private final ChatChunkReader reader = new ChatChunkReader();
     private final SseWriter writer = new SseWriter(out, null);
 
     private static byte[] sse(String json) {
@@ -78,6 +80,12 @@ public class StreamChunkBench {
     @Benchmark
     public ChatChunk parseOneTextChunk() throws java.io.IOException {
         return ChatChunkParser.parse(TEXT, 6, TEXT.length - 8);
+    }
+
+    /** The same chunk through the stream's one reader, as {@link UpstreamStream} parses it. */
+    @Benchmark
+    public ChatChunk readOneTextChunk() throws java.io.IOException {
+        return reader.read(TEXT, 6, TEXT.length - 8);
     }
 
     /** The other half: one {@code content_block_delta} text event written. */

@@ -1,6 +1,7 @@
 package dev.tolk.core.sse;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import dev.tolk.core.anthropic.AnthropicError;
 import dev.tolk.core.anthropic.response.AnthropicEventSink;
 import dev.tolk.core.anthropic.response.Usage;
@@ -108,22 +109,22 @@ public final class SseWriter implements AnthropicEventSink {
 
     @Override
     public void textDelta(int index, String text) {
-        delta(index, "text_delta", "text", text);
+        delta(index, TEXT, text);
     }
 
     @Override
     public void thinkingDelta(int index, String thinking) {
-        delta(index, "thinking_delta", "thinking", thinking);
+        delta(index, THINKING, thinking);
     }
 
     @Override
     public void signatureDelta(int index, String signature) {
-        delta(index, "signature_delta", "signature", signature);
+        delta(index, SIGNATURE, signature);
     }
 
     @Override
     public void inputJsonDelta(int index, String partialJson) {
-        delta(index, "input_json_delta", "partial_json", partialJson);
+        delta(index, INPUT_JSON, partialJson);
     }
 
     @Override
@@ -179,19 +180,42 @@ public final class SseWriter implements AnthropicEventSink {
         out.writeAscii("event: ping\ndata: {\"type\":\"ping\"}\n\n");
     }
 
-    private void delta(int index, String deltaType, String field, String value) {
+    /** {@code content_block_delta}; {@code typeAndField} is the delta's type and the name of its value field. */
+    private void delta(int index, SerializedString typeAndField, String value) {
         try {
-            begin("content_block_delta");
-            g.writeStringField("type", "content_block_delta");
-            g.writeNumberField("index", index);
-            g.writeObjectFieldStart("delta");
-            g.writeStringField("type", deltaType);
-            g.writeStringField(field, value);
-            g.writeEndObject();
-            end();
+            if (g == null) {
+                g = Json.FACTORY.createGenerator(out);
+                g.setRootValueSeparator(null);
+            }
+            // the fixed parts of the frame are bytes made once; only the index and the value are written per event
+            g.writeRaw(DELTA_HEAD);
+            g.writeRaw(index < SMALL_INDEXES.length ? SMALL_INDEXES[index] : new SerializedString(Integer.toString(index)));
+            g.writeRaw(typeAndField);
+            g.writeString(value); // a root-level value for the generator: no context checks, no separator
+            g.writeRaw(DELTA_TAIL);
+            g.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static final SerializedString DELTA_HEAD =
+            new SerializedString("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":");
+    private static final SerializedString DELTA_TAIL = new SerializedString("}}\n\n");
+    private static final SerializedString[] SMALL_INDEXES = new SerializedString[64];
+    private static final SerializedString TEXT = deltaPart("text_delta", "text");
+    private static final SerializedString THINKING = deltaPart("thinking_delta", "thinking");
+    private static final SerializedString SIGNATURE = deltaPart("signature_delta", "signature");
+    private static final SerializedString INPUT_JSON = deltaPart("input_json_delta", "partial_json");
+
+    static {
+        for (int i = 0; i < SMALL_INDEXES.length; i++) {
+            SMALL_INDEXES[i] = new SerializedString(Integer.toString(i));
+        }
+    }
+
+    private static SerializedString deltaPart(String deltaType, String field) {
+        return new SerializedString(",\"delta\":{\"type\":\"" + deltaType + "\",\"" + field + "\":");
     }
 
     private void blockStart(int index) throws IOException {

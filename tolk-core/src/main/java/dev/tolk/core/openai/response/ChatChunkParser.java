@@ -19,40 +19,56 @@ public final class ChatChunkParser {
 
     public static ChatChunk parse(byte[] buf, int off, int len) throws IOException {
         try (JsonParser p = Json.FACTORY.createParser(buf, off, len)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new IOException("expected a JSON object");
-            }
-            State s = new State();
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken t = p.nextToken();
-                switch (name) {
-                    case "choices" -> readChoices(p, t, s);
-                    case "usage" -> s.usage = t == JsonToken.START_OBJECT ? readUsage(p) : null;
-                    case "error" -> s.error = readError(p, t);
-                    case "message" -> {
-                        // flat legacy error {"object":"error","message":…}
-                        if (t == JsonToken.VALUE_STRING) {
-                            s.flatMessage = p.getText();
-                        } else {
-                            p.skipChildren();
-                        }
-                    }
-                    case "object" -> s.objectIsError = t == JsonToken.VALUE_STRING && isError(p);
-                    case "type" -> s.flatType = t == JsonToken.VALUE_STRING ? p.getText() : null;
-                    case "code" -> s.flatCode = t == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : 0;
-                    default -> p.skipChildren();
-                }
-            }
-            if (p.currentToken() != JsonToken.END_OBJECT) {
-                throw new IOException("truncated JSON object");
-            }
-            if (s.error == null && s.objectIsError) {
-                s.error = new ChatChunk.UpstreamError(s.flatMessage, s.flatType, s.flatCode, null);
-            }
-            return new ChatChunk(s.hasChoice, s.content, s.reasoning,
-                    s.toolCalls == null ? List.of() : s.toolCalls, s.finishReason, s.stopReason, s.usage, s.error);
+            return read(p, p.nextToken());
         }
+    }
+
+    /**
+     * Reads one chunk object from {@code p}, whose current token is {@code first}; on return the current token is
+     * the object's {@code END_OBJECT}. A non-blocking parser that runs out of input mid-object yields
+     * {@code NOT_AVAILABLE}, which ends every loop here and is reported as a truncated object.
+     */
+    static ChatChunk read(JsonParser p, JsonToken first) throws IOException {
+        return read(p, first, null);
+    }
+
+    /** As {@link #read(JsonParser, JsonToken)}, noting in {@code span} (when not null) where the delta's text values lie. */
+    static ChatChunk read(JsonParser p, JsonToken first, TextSpan span) throws IOException {
+        if (first != JsonToken.START_OBJECT) {
+            throw new IOException("expected a JSON object");
+        }
+        State s = new State();
+        s.span = span;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken t = p.nextToken();
+            switch (name) {
+                case "choices" -> readChoices(p, t, s);
+                case "usage" -> s.usage = t == JsonToken.START_OBJECT ? readUsage(p) : null;
+                case "error" -> s.error = readError(p, t);
+                case "message" -> {
+                    // flat legacy error {"object":"error","message":…}
+                    if (t == JsonToken.VALUE_STRING) {
+                        s.flatMessage = p.getText();
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                case "object" -> s.objectIsError = t == JsonToken.VALUE_STRING && isError(p);
+                case "type" -> s.flatType = t == JsonToken.VALUE_STRING ? p.getText() : null;
+                case "code" -> s.flatCode = t == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : 0;
+                default -> p.skipChildren();
+            }
+            p.skipChildren(); // a value of the wrong kind, say an object where a number belongs, is skipped whole
+        }
+        if (p.currentToken() != JsonToken.END_OBJECT) {
+            throw new IOException("truncated JSON object");
+        }
+        if (s.error == null && s.objectIsError) {
+            s.error = new ChatChunk.UpstreamError(s.flatMessage, s.flatType, s.flatCode, null);
+        }
+        return new ChatChunk(s.hasChoice, s.content, s.reasoning,
+                s.toolCalls == null ? List.of() : s.toolCalls, s.finishReason, s.stopReason, s.usage, s.error);
     }
 
     /** {@code "object":"error"}? Asked of every chunk, so the value is compared where it lies, not made a String. */
@@ -78,6 +94,34 @@ public final class ChatChunkParser {
         String flatMessage;
         String flatType;
         int flatCode;
+        TextSpan span;
+    }
+
+    /**
+     * Where the text values of a chunk's delta ({@code content}, {@code reasoning}, {@code reasoning_content}) lie,
+     * as byte offsets of the parser's input: filled by {@link ChatChunkReader}'s full parse, so that it can recognize
+     * the next chunk as the same bytes around another string.
+     */
+    static final class TextSpan {
+        int values;
+        /** Input offset just after the field name: only whitespace and the colon lie between it and the value. */
+        long afterName;
+        /** Input offset just after the string value's closing quote. */
+        long afterValue;
+
+        void reset() {
+            values = 0;
+        }
+
+        void note(JsonParser p, JsonToken v, long nameEnd) {
+            values++;
+            if (v == JsonToken.VALUE_STRING) {
+                afterName = nameEnd;
+                afterValue = p.currentLocation().getByteOffset();
+            } else {
+                values++; // null or not a string: the chunk cannot serve as a template
+            }
+        }
     }
 
     private static void readChoices(JsonParser p, JsonToken t, State s) throws IOException {
@@ -118,6 +162,7 @@ public final class ChatChunkParser {
                     };
                     default -> p.skipChildren();
                 }
+                p.skipChildren(); // a value of the wrong kind, say an object where a number belongs, is skipped whole
             }
         }
     }
@@ -125,17 +170,23 @@ public final class ChatChunkParser {
     private static void readDelta(JsonParser p, State s) throws IOException {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
+            long nameEnd = s.span == null ? 0 : p.currentLocation().getByteOffset();
             JsonToken v = p.nextToken();
             switch (name) {
-                case "content" -> s.content = textOrNull(p, v);
+                case "content" -> {
+                    s.content = textOrNull(p, v);
+                    noteText(p, v, s, nameEnd);
+                }
                 case "reasoning" -> {
                     String r = textOrNull(p, v);
+                    noteText(p, v, s, nameEnd);
                     if (r != null) {
                         s.reasoning = r;
                     }
                 }
                 case "reasoning_content" -> {
                     String r = textOrNull(p, v);
+                    noteText(p, v, s, nameEnd);
                     if (r != null && s.reasoning == null) {
                         s.reasoning = r;
                     }
@@ -149,6 +200,12 @@ public final class ChatChunkParser {
                 }
                 default -> p.skipChildren();
             }
+        }
+    }
+
+    private static void noteText(JsonParser p, JsonToken v, State s, long nameEnd) {
+        if (s.span != null) {
+            s.span.note(p, v, nameEnd);
         }
     }
 
@@ -192,6 +249,7 @@ public final class ChatChunkParser {
                     }
                     default -> p.skipChildren();
                 }
+                p.skipChildren(); // a value of the wrong kind, say an object where a number belongs, is skipped whole
             }
             if (s.toolCalls == null) {
                 s.toolCalls = new ArrayList<>(2);
@@ -229,6 +287,7 @@ public final class ChatChunkParser {
                 }
                 default -> p.skipChildren();
             }
+            p.skipChildren(); // a value of the wrong kind, say an object where a number belongs, is skipped whole
         }
         return new ChatChunk.ChatUsage(prompt, completion, cached);
     }

@@ -3,6 +3,7 @@ package dev.tolk.core.translate.stream;
 import dev.tolk.core.anthropic.AnthropicError;
 import dev.tolk.core.openai.response.ChatChunk;
 import dev.tolk.core.openai.response.ChatChunkParser;
+import dev.tolk.core.openai.response.ChatChunkReader;
 import dev.tolk.core.sse.SseDecoder;
 import dev.tolk.core.sse.SseOutput;
 import dev.tolk.core.sse.SseWriter;
@@ -35,6 +36,7 @@ public final class UpstreamStream {
     private final RequestFacts facts;
     private final String messageId;
     private final Sink sink = new Sink();
+    private final ChatChunkReader chunks = new ChatChunkReader();
     private boolean doneSeen;
 
     public UpstreamStream(RequestFacts facts, String messageId, String requestId, long inputTokensEstimate) {
@@ -151,9 +153,9 @@ public final class UpstreamStream {
         }
         ChatChunk chunk;
         try {
-            chunk = ChatChunkParser.parse(buf, off, len);
+            chunk = chunks.read(buf, off, len);
         } catch (IOException | RuntimeException e) {
-            translator.onMalformedChunk(malformedDetail(buf, off, len));
+            translator.onMalformedChunk(malformedDetail(e, buf, off, len));
             return;
         }
         translator.onChunk(chunk);
@@ -168,17 +170,18 @@ public final class UpstreamStream {
     }
 
     /**
-     * What is wrong with a chunk, said the same way wherever the chunk lay in the upstream's read buffer: the parse
-     * is repeated on a copy of the chunk alone, since Jackson's positions (e.g. "byte #55") count from the start of
-     * the array it was given. Only a stream's last chunk pays for this.
+     * What is wrong with a chunk, said the same way wherever the chunk lay in the upstream's reads: the chunk alone is
+     * parsed again from a copy, since Jackson's positions (e.g. "byte #55") count from the start of the array it was
+     * given, or for the stream's parser from the start of the stream. Only a stream's last chunk pays for this.
      */
-    private static String malformedDetail(byte[] buf, int off, int len) {
+    private static String malformedDetail(Exception streamFailure, byte[] buf, int off, int len) {
+        Exception e = streamFailure;
         try {
             ChatChunkParser.parse(java.util.Arrays.copyOfRange(buf, off, off + len), 0, len);
-            return "unreadable chunk";
-        } catch (IOException | RuntimeException e) {
-            return e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
+        } catch (IOException | RuntimeException alone) {
+            e = alone;
         }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
     }
 
     private static String firstLine(String s) {

@@ -1,0 +1,123 @@
+package dev.tolk.core.openai.response;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ChatChunkReader} must give, chunk by chunk, exactly what the one-shot {@link ChatChunkParser#parse} gives
+ * for the same bytes (or fail where it fails): its template shortcut is only an optimization. The chunks here are
+ * made to look like the template with something other than a single string where the text was.
+ */
+class ChatChunkReaderTest {
+    private static final String HEAD = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{";
+    private static final String TAIL = "},\"logprobs\":null,\"finish_reason\":null}]}";
+
+    private static String text(String field, String jsonValue) {
+        return HEAD + "\"" + field + "\":" + jsonValue + TAIL;
+    }
+
+    /** Feeds the chunks in order to one reader and compares each result with the one-shot parser's. */
+    private static ChatChunkReader assertSameAsOneShot(List<String> chunks) {
+        ChatChunkReader reader = new ChatChunkReader();
+        for (String c : chunks) {
+            // the chunk sits inside a bigger array, as in a network read
+            byte[] raw = ("xx" + c + "yy").getBytes(StandardCharsets.UTF_8);
+            int len = raw.length - 4;
+            ChatChunk expected;
+            try {
+                expected = ChatChunkParser.parse(raw, 2, len);
+            } catch (IOException | RuntimeException e) {
+                expected = null;
+            }
+            ChatChunk actual;
+            try {
+                actual = reader.read(raw, 2, len);
+            } catch (IOException | RuntimeException e) {
+                actual = null;
+            }
+            if (expected == null || actual == null) {
+                assertThat(actual).as("reader on %s (the one-shot parser failed: %s)", c, expected == null).isNull();
+                return reader; // a malformed chunk ends the stream; the reader is not used after it
+            }
+            assertThat(actual).as("reader on %s", c).isEqualTo(expected);
+        }
+        return reader;
+    }
+
+    @Test
+    void aStreamOfTextChunksReadsLikeTheOneShotParser() {
+        List<String> chunks = new ArrayList<>();
+        chunks.add(text("role\":\"assistant\",\"content", "\"\""));
+        for (String t : List.of("\"Hello\"", "\" world\"", "\"\\\"quoted\\\"\"", "\"\\u00e9\\ud83c\\udf89\"", "\"é🎉\"",
+                "\"\"", "\"a\\\\\"", "\"\\n\\t\"")) {
+            chunks.add(text("content", t));
+        }
+        chunks.add(HEAD + "},\"logprobs\":null,\"finish_reason\":\"stop\",\"stop_reason\":null}]}");
+        chunks.add("{\"id\":\"chatcmpl-1\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":9}}");
+        assertThat(assertSameAsOneShot(chunks).templateHits()).as("text chunks after the first read as the template")
+                .isEqualTo(7);
+    }
+
+    @Test
+    void reasoningChunksUseTheirOwnTemplate() {
+        assertThat(assertSameAsOneShot(List.of(text("reasoning", "\"Let me\""), text("reasoning", "\" think\""),
+                text("reasoning_content", "\"other field\""), text("content", "\"answer\""),
+                text("content", "\"more\""))).templateHits()).isEqualTo(2);
+    }
+
+    @Test
+    void whatIsNotOneStringWhereTheTextWasIsReadInFull() {
+        List<String> tricks = List.of(
+                "\"a\",\"content\":\"b\"",          // a second content field: the last one wins
+                "\"a\",\"reasoning\":\"b\"",        // a text and a reasoning
+                "\"a\"},\"finish_reason\":\"stop\",\"x\":{\"y\":\"z\"", // closes the delta, sets a finish reason
+                "null", "5", "\"a\" ", " \"a\"", "\"a", "\"a\\\"", "\"\\x\"", "\"a\"\"b\"", "\"a\",\"b\"",
+                "\"\\ud800\"", "{\"a\":1}", "[\"a\"]", "\"" + "\u0001" + "\"");
+        for (String t : tricks) {
+            assertSameAsOneShot(List.of(text("content", "\"first\""), text("content", "\"second\""),
+                    text("content", t), text("content", "\"after\"")));
+        }
+    }
+
+    @Test
+    void trailingGarbageAfterTheObjectIsAnError() throws IOException {
+        ChatChunkReader reader = new ChatChunkReader();
+        byte[] ok = (text("content", "\"a\"") + "  \n").getBytes(StandardCharsets.UTF_8);
+        assertThat(reader.read(ok, 0, ok.length).content()).isEqualTo("a");
+        byte[] bad = (text("content", "\"b\"") + " x").getBytes(StandardCharsets.UTF_8);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> reader.read(bad, 0, bad.length))
+                .isInstanceOf(IOException.class).hasMessageContaining("after the chunk");
+    }
+
+    /** Random texts, and random bytes where the text was: the reader agrees with the one-shot parser every time. */
+    @Property(tries = 400)
+    void anyBytesWhereTheTextWasReadLikeTheOneShotParser(@ForAll("values") List<String> values) {
+        List<String> chunks = new ArrayList<>();
+        chunks.add(text("content", "\"seed\""));
+        for (String v : values) {
+            chunks.add(text("content", v));
+        }
+        assertSameAsOneShot(chunks);
+    }
+
+    @Provide
+    Arbitrary<List<String>> values() {
+        Arbitrary<String> strings = Arbitraries.strings().withChars("ab\"\\/ué🎉\n{}[],:u0123456789tnrf ")
+                .ofMaxLength(12);
+        Arbitrary<String> quoted = strings.map(s -> "\"" + s + "\"");
+        Arbitrary<String> escaped = Arbitraries.strings().alpha().ofMaxLength(8)
+                .map(s -> "\"" + s.replace("a", "\\\"").replace("b", "\\\\").replace("c", "\\u00e9") + "\"");
+        return Arbitraries.oneOf(quoted, escaped, strings).list().ofMaxSize(8);
+    }
+}
