@@ -30,7 +30,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
 final class StreamRelay extends IteratingCallback implements ActiveStreams.Stream {
     static final long DRAIN_MILLIS = 2000;
     /** Events translated from upstream bytes that are already here go out in one write, up to this size. */
-    static final int BATCH_BYTES = 16 * 1024;
+    static final int BATCH_BYTES = 64 * 1024;
     /** The output buffer a stream keeps while it waits for the upstream (it grows for a burst, up to a batch). */
     static final int IDLE_OUTPUT_BYTES = 512;
 
@@ -112,8 +112,7 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
         out.reset();
         if (!started) {
             started = true;
-            us.start(out);
-            return write();
+            us.start(out); // message_start goes out with whatever the upstream has already sent, or alone at once
         }
         String reason = terminateReason;
         if (reason != null) {

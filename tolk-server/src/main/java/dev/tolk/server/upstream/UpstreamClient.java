@@ -28,6 +28,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * configuration; nothing a client sends can change where a request goes or what credential it carries.
  */
 public final class UpstreamClient implements AutoCloseable {
+    /** Reads of the upstream body: a burst of chunks is read, translated and written at once (Jetty's default: 16 KiB). */
+    static final int RESPONSE_BUFFER_BYTES = 64 * 1024;
     private final HttpClient http;
     private final URI base;
     private final String apiKey;
@@ -62,6 +64,9 @@ public final class UpstreamClient implements AutoCloseable {
         http.setMaxRequestsQueuedPerDestination(100_000);
         http.setFollowRedirects(false);
         http.setUseInputDirectByteBuffers(false); // tolk-core decodes from heap arrays without a copy
+        // a burst of chunks is read (and its translation written) at once; a buffer is held only while it has unread
+        // bytes, so a stream waiting for its next token holds none
+        http.setResponseBufferSize(RESPONSE_BUFFER_BYTES);
         http.setUserAgentField(null);
         try {
             http.start();
