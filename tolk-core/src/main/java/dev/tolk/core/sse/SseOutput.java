@@ -50,6 +50,11 @@ public final class SseOutput extends OutputStream {
         write(b, 0, b.length);
     }
 
+    /** Makes room for {@code extra} more bytes in one step (a burst would otherwise double the buffer many times). */
+    public void reserve(int extra) {
+        ensure(len + extra);
+    }
+
     public boolean isEmpty() {
         return len == 0;
     }

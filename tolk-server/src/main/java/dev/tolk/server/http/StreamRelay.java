@@ -155,6 +155,7 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
             try {
                 ByteBuffer b = chunk.getByteBuffer();
                 if (b.hasRemaining()) {
+                    out.reserve(b.remaining()); // translated events are about as long as the chunks they come from
                     us.feed(b, out);
                 }
             } finally {

@@ -34,11 +34,13 @@ public final class UpstreamClient implements AutoCloseable {
     private final URI base;
     private final String apiKey;
     private final Duration upstreamTimeout;
+    private final URI chatCompletions;
 
     public UpstreamClient(URI base, String apiKey, Duration connectTimeout, Duration upstreamTimeout) {
         this.base = base;
         this.apiKey = apiKey;
         this.upstreamTimeout = upstreamTimeout;
+        this.chatCompletions = base.resolve("/v1/chat/completions");
         QueuedThreadPool pool = new QueuedThreadPool(32, 2);
         pool.setName("tolk-upstream");
         pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -171,7 +173,7 @@ public final class UpstreamClient implements AutoCloseable {
     /** Starts {@code POST path} with a JSON body. */
     public Exchange post(String path, byte[] body, String requestId) {
         // the same bound on silence between chunks: a stalled upstream ends the stream with an error, never a hang
-        Request r = http.newRequest(base.resolve(path)).method(HttpMethod.POST)
+        Request r = http.newRequest(resolve(path)).method(HttpMethod.POST)
                 .idleTimeout(upstreamTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .body(new BytesRequestContent("application/json", body))
                 .headers(h -> {
@@ -186,6 +188,11 @@ public final class UpstreamClient implements AutoCloseable {
         Exchange ex = new Exchange(r);
         r.send(ex);
         return ex;
+    }
+
+    private URI resolve(String path) {
+        URI chat = chatCompletions;
+        return chat.getPath().equals(path) ? chat : base.resolve(path); // the hot path's URI is parsed once
     }
 
     /** A small request answered in full (models, tokenize, health). */
