@@ -29,7 +29,8 @@ record BenchSettings(boolean quick, int sequentialWarmup, int sequentialRounds, 
     }
 
     static BenchSettings fullRun() {
-        return new BenchSettings(false, 500, 500, 200, 50, Duration.ofSeconds(10), 3, Duration.ofSeconds(15),
+        // 30 s of load before the measured rounds: on 2 cores the JIT needs about that long next to the load
+        return new BenchSettings(false, 500, 500, 200, 50, Duration.ofSeconds(10), 3, Duration.ofSeconds(30),
                 10_000, 2000, Duration.ofSeconds(20), 5);
     }
 }

@@ -67,12 +67,20 @@ public final class SseOutput extends OutputStream {
         len = 0;
     }
 
-    /** Empties the output and, when it has grown beyond {@code capacity}, shrinks it back to that. */
-    public void trim(int capacity) {
-        len = 0;
-        if (buf.length > capacity) {
-            buf = new byte[capacity];
+    public int capacity() {
+        return buf.length;
+    }
+
+    /**
+     * Continues in {@code storage} (what has been written so far is copied into it): lets the caller lend the output
+     * a pooled array for a burst and take it back afterwards. The previous array is no longer used.
+     */
+    public void adopt(byte[] storage) {
+        if (storage.length < len) {
+            throw new IllegalArgumentException("storage of " + storage.length + " bytes for " + len + " written");
         }
+        System.arraycopy(buf, 0, storage, 0, len);
+        buf = storage;
     }
 
     public void writeTo(OutputStream out) throws IOException {

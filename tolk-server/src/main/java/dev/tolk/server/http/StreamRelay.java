@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.util.IteratingCallback;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -43,7 +45,11 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
     private final UpstreamStream us;
     private final UpstreamClient.Exchange call;
     private final Content.Source source;
-    private final SseOutput out = new SseOutput(IDLE_OUTPUT_BYTES);
+    private final byte[] idleStorage = new byte[IDLE_OUTPUT_BYTES];
+    private final SseOutput out = new SseOutput(0);
+    private final ByteBufferPool bufferPool;
+    /** Pooled storage lent to {@link #out} while a burst is translated and written; null while the stream waits. */
+    private RetainableByteBuffer burst;
     private final Scheduler scheduler;
     private final Ticker<StreamRelay> pings;
     private final long pingNanos;
@@ -65,6 +71,8 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
         this.us = us;
         this.call = call;
         this.source = call.body();
+        this.bufferPool = x.request.getComponents().getByteBufferPool();
+        out.adopt(idleStorage);
         this.scheduler = scheduler;
         this.pings = pings;
         this.pingNanos = pingNanos;
@@ -131,7 +139,7 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
                         return write();
                     }
                 }
-                out.trim(IDLE_OUTPUT_BYTES); // a waiting stream keeps a small buffer, whatever its last burst was
+                endBurst(); // a waiting stream keeps a small buffer, whatever its last burst was
                 if (demanding.compareAndSet(false, true)) {
                     source.demand(demandCallback);
                 }
@@ -155,7 +163,7 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
             try {
                 ByteBuffer b = chunk.getByteBuffer();
                 if (b.hasRemaining()) {
-                    out.reserve(b.remaining()); // translated events are about as long as the chunks they come from
+                    reserve(b.remaining()); // translated events are about as long as the chunks they come from
                     us.feed(b, out);
                 }
             } finally {
@@ -244,6 +252,39 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
         iterate();
     }
 
+    /**
+     * Makes room for {@code extra} more bytes of output. A burst gets pooled storage (a 64 KiB array per stream and
+     * burst, allocated and dropped, outlived young collections under load and filled the old generation).
+     */
+    private void reserve(int extra) {
+        int needed = out.size() + extra;
+        if (needed <= out.capacity()) {
+            return;
+        }
+        if (burst == null) {
+            RetainableByteBuffer b = bufferPool.acquire(Math.max(needed, BATCH_BYTES), false);
+            java.nio.ByteBuffer bb = b.getByteBuffer();
+            if (bb.hasArray() && bb.arrayOffset() == 0 && bb.capacity() >= needed) {
+                burst = b;
+                out.adopt(bb.array());
+                return;
+            }
+            b.release();
+        }
+        out.reserve(extra); // beyond the pooled storage: the output grows on its own
+    }
+
+    /** Takes the pooled storage back; only once no write that uses it is in flight. */
+    private void endBurst() {
+        if (out.capacity() > IDLE_OUTPUT_BYTES) {
+            out.adopt(idleStorage);
+        }
+        if (burst != null) {
+            burst.release();
+            burst = null;
+        }
+    }
+
     /** How often the shared ping ticker looks at the streams: a fifth of the interval, within 50 ms – 1 s. */
     static long pingCheckMillis(java.time.Duration pingInterval) {
         return Math.max(50, Math.min(1000, pingInterval.toMillis() / 5));
@@ -263,6 +304,8 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
     @Override
     protected void onCompleteSuccess() {
         cancelPing();
+        out.reset();
+        endBurst(); // the last write has completed
         completion.completed(this, null);
         if (us.upstreamDone()) {
             drainUpstream();
@@ -274,6 +317,7 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
     @Override
     protected void onCompleteFailure(Throwable cause) {
         cancelPing();
+        burst = null; // a failed write may still hold it: left to the garbage collector, not returned to the pool
         clientGone = true;
         call.abort(cause);
         completion.completed(this, cause);

@@ -6,41 +6,63 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The gateway's Prometheus metrics ({@code GET /metrics}): requests by route/status/model, time to first token and
  * duration histograms, token counts, active streams, upstream errors and client cancellations.
+ *
+ * <p>The meters of a request are looked up once per distinct tag combination and kept: building and registering
+ * them on every request (tags sorted, meter ids hashed and compared) cost about as much as writing its log line.
  */
 public final class GatewayMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger activeStreams = new AtomicInteger();
+
+    private record RequestKey(String route, int status, String model) {}
+
+    private record RequestMeters(Counter count, Timer duration) {}
+
+    private record TokenMeters(DistributionSummary input, DistributionSummary output, DistributionSummary cached) {}
+
+    private final ConcurrentHashMap<RequestKey, RequestMeters> requestMeters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Timer> ttftMeters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, TokenMeters> tokenMeters = new ConcurrentHashMap<>();
 
     public GatewayMetrics() {
         registry.gauge("tolk_active_streams", activeStreams);
     }
 
     public void request(String route, int status, String model, Duration duration) {
-        Counter.builder("tolk_requests").tag("route", route).tag("status", Integer.toString(status))
-                .tag("model", model == null ? "" : model).register(registry).increment();
-        Timer.builder("tolk_request_duration").tag("route", route).publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
-                .register(registry).record(duration);
+        RequestMeters m = requestMeters.computeIfAbsent(new RequestKey(route, status, model == null ? "" : model),
+                k -> new RequestMeters(
+                        Counter.builder("tolk_requests").tag("route", k.route()).tag("status", Integer.toString(k.status()))
+                                .tag("model", k.model()).register(registry),
+                        Timer.builder("tolk_request_duration").tag("route", k.route()).publishPercentileHistogram()
+                                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
+                                .register(registry)));
+        m.count().increment();
+        m.duration().record(duration);
     }
 
     public void timeToFirstToken(String model, Duration ttft) {
-        Timer.builder("tolk_time_to_first_token").tag("model", model == null ? "" : model)
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofMinutes(5)).register(registry).record(ttft);
+        ttftMeters.computeIfAbsent(model == null ? "" : model, k -> Timer.builder("tolk_time_to_first_token")
+                .tag("model", k).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(5)).register(registry)).record(ttft);
     }
 
     public void tokens(String model, long input, long output, long cached) {
-        DistributionSummary.builder("tolk_tokens").baseUnit("tokens").tag("kind", "input").tag("model", model)
-                .register(registry).record(input);
-        DistributionSummary.builder("tolk_tokens").baseUnit("tokens").tag("kind", "output").tag("model", model)
-                .register(registry).record(output);
-        DistributionSummary.builder("tolk_tokens").baseUnit("tokens").tag("kind", "cached").tag("model", model)
-                .register(registry).record(cached);
+        TokenMeters m = tokenMeters.computeIfAbsent(model, k -> new TokenMeters(tokens("input", k),
+                tokens("output", k), tokens("cached", k)));
+        m.input().record(input);
+        m.output().record(output);
+        m.cached().record(cached);
+    }
+
+    private DistributionSummary tokens(String kind, String model) {
+        return DistributionSummary.builder("tolk_tokens").baseUnit("tokens").tag("kind", kind).tag("model", model)
+                .register(registry);
     }
 
     public void upstreamError(String kind) {

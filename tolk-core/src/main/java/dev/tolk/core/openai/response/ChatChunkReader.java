@@ -33,9 +33,11 @@ public final class ChatChunkReader {
     /** Longer chunks are not kept as templates (a text chunk is about 200 bytes). */
     static final int MAX_TEMPLATE_BYTES = 1024;
 
-    private final JsonParser parser;
-    private final JsonParser chunkParser;
-    private final ByteArrayFeeder feeder;
+    // the stream's parser, made when a chunk comes and closed by release(): between bursts a stream holds no
+    // Jackson buffers, and closing gives the names it learned to the factory's table for the next stream
+    private JsonParser parser;
+    private JsonParser chunkParser;
+    private ByteArrayFeeder feeder;
     private final ChatChunkParser.TextSpan span = new ChatChunkParser.TextSpan();
     private long fed;
     private boolean broken;
@@ -51,10 +53,31 @@ public final class ChatChunkReader {
     private long stringFed;
     private long templateHits;
 
-    public ChatChunkReader() {
-        parser = nonBlockingParser();
-        feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
-        chunkParser = new WholeChunk(parser);
+    public ChatChunkReader() {}
+
+    /**
+     * Closes the parsers (their buffers go back to Jackson's pool); the next chunk makes new ones. Call it when the
+     * chunks that have arrived are read, before the stream waits for more.
+     */
+    public void release() {
+        if (parser != null) {
+            closeQuietly(parser);
+            parser = null;
+            chunkParser = null;
+            feeder = null;
+        }
+        if (stringParser != null) {
+            closeQuietly(stringParser);
+            stringParser = null;
+        }
+    }
+
+    private static void closeQuietly(JsonParser p) {
+        try {
+            p.close();
+        } catch (IOException e) {
+            // nothing is left to read from it
+        }
     }
 
     /**
@@ -145,6 +168,12 @@ public final class ChatChunkReader {
             return fast;
         }
         broken = true; // until this chunk has been read cleanly
+        if (parser == null) {
+            parser = nonBlockingParser();
+            feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
+            chunkParser = new WholeChunk(parser);
+            fed = 0;
+        }
         long chunkStart = fed;
         feeder.feedInput(buf, off, off + len);
         fed += len;
@@ -209,7 +238,7 @@ public final class ChatChunkReader {
         } catch (IOException e) {
             // not a valid string token: the full parse will say what is wrong
         }
-        stringParser.close();
+        closeQuietly(stringParser);
         stringParser = null;
         return null;
     }

@@ -91,13 +91,14 @@ public final class UpstreamStream {
     }
 
     /**
-     * Returns the JSON writer's buffers to the shared pool once the events translated so far are in the output; call
-     * it before sending the output, so a stream waiting for its next token holds no writer buffers.
+     * Returns the JSON writer's and the chunk parser's buffers to the shared pool once the events translated so far
+     * are in the output; call it before sending the output, so a stream waiting for its next token holds none.
      */
     public void releaseBuffers() {
         if (writer != null) {
             writer.release();
         }
+        chunks.release();
     }
 
     /** Upstream EOF. Without a finish reason this emits {@code event: error}. */

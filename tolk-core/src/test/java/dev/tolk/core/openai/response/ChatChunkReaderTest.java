@@ -30,7 +30,11 @@ class ChatChunkReaderTest {
     /** Feeds the chunks in order to one reader and compares each result with the one-shot parser's. */
     private static ChatChunkReader assertSameAsOneShot(List<String> chunks) {
         ChatChunkReader reader = new ChatChunkReader();
+        int i = 0;
         for (String c : chunks) {
+            if (i++ % 3 == 2) {
+                reader.release(); // as between two bursts of a stream: the next chunk gets a new parser
+            }
             // the chunk sits inside a bigger array, as in a network read
             byte[] raw = ("xx" + c + "yy").getBytes(StandardCharsets.UTF_8);
             int len = raw.length - 4;
