@@ -183,10 +183,7 @@ public final class SseWriter implements AnthropicEventSink {
     /** {@code content_block_delta}; {@code typeAndField} is the delta's type and the name of its value field. */
     private void delta(int index, SerializedString typeAndField, String value) {
         try {
-            if (g == null) {
-                g = Json.FACTORY.createGenerator(out);
-                g.setRootValueSeparator(null);
-            }
+            generator();
             // the fixed parts of the frame are bytes made once; only the index and the value are written per event
             g.writeRaw(DELTA_HEAD);
             g.writeRaw(index < SMALL_INDEXES.length ? SMALL_INDEXES[index] : new SerializedString(Integer.toString(index)));
@@ -236,11 +233,16 @@ public final class SseWriter implements AnthropicEventSink {
         g.writeEndObject();
     }
 
-    private void begin(String event) throws IOException {
+    /** The generator of the events written since the last {@link #release()}, made on the first of them. */
+    private void generator() throws IOException {
         if (g == null) {
             g = Json.FACTORY.createGenerator(out);
             g.setRootValueSeparator(null);
         }
+    }
+
+    private void begin(String event) throws IOException {
+        generator();
         g.writeRaw("event: ");
         g.writeRaw(event);
         g.writeRaw("\ndata: ");

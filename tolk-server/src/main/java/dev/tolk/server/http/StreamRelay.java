@@ -263,7 +263,7 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
         }
         if (burst == null) {
             RetainableByteBuffer b = bufferPool.acquire(Math.max(needed, BATCH_BYTES), false);
-            java.nio.ByteBuffer bb = b.getByteBuffer();
+            ByteBuffer bb = b.getByteBuffer();
             if (bb.hasArray() && bb.arrayOffset() == 0 && bb.capacity() >= needed) {
                 burst = b;
                 out.adopt(bb.array());

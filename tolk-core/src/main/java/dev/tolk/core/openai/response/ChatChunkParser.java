@@ -19,20 +19,16 @@ public final class ChatChunkParser {
 
     public static ChatChunk parse(byte[] buf, int off, int len) throws IOException {
         try (JsonParser p = Json.FACTORY.createParser(buf, off, len)) {
-            return read(p, p.nextToken());
+            return read(p, p.nextToken(), null);
         }
     }
 
     /**
      * Reads one chunk object from {@code p}, whose current token is {@code first}; on return the current token is
-     * the object's {@code END_OBJECT}. A non-blocking parser that runs out of input mid-object yields
-     * {@code NOT_AVAILABLE}, which ends every loop here and is reported as a truncated object.
+     * the object's {@code END_OBJECT}. With a {@code span}, notes where the delta's text values lie. The parser must
+     * report the end of its input as the end of the document: {@link ChatChunkReader} wraps its non-blocking parser
+     * so that running out of input is an error, never {@code NOT_AVAILABLE}.
      */
-    static ChatChunk read(JsonParser p, JsonToken first) throws IOException {
-        return read(p, first, null);
-    }
-
-    /** As {@link #read(JsonParser, JsonToken)}, noting in {@code span} (when not null) where the delta's text values lie. */
     static ChatChunk read(JsonParser p, JsonToken first, TextSpan span) throws IOException {
         if (first != JsonToken.START_OBJECT) {
             throw new IOException("expected a JSON object");
