@@ -70,6 +70,8 @@ public final class UpstreamClient implements AutoCloseable {
         // bytes, so a stream waiting for its next token holds none
         http.setResponseBufferSize(RESPONSE_BUFFER_BYTES);
         http.setUserAgentField(null);
+        // an upstream's Set-Cookie must not ride along on later requests, which come from other clients
+        http.setHttpCookieStore(new org.eclipse.jetty.http.HttpCookieStore.Empty());
         try {
             http.start();
         } catch (Exception e) {

@@ -20,7 +20,8 @@ import java.util.List;
  *       created, model, index, {@code logprobs:null}, {@code finish_reason:null}. After a chunk whose delta holds
  *       exactly one string ({@code content} or {@code reasoning}) and nothing else that matters, its bytes before
  *       and after that string are kept. A next chunk that has the very same bytes before and after is that chunk
- *       with another string, so only that string is parsed (by Jackson, as one JSON string token). This is exact,
+ *       with another string, so only that string is read (taken as it is when it is printable ASCII without quotes
+ *       or backslashes, else parsed by Jackson as one JSON string token). This is exact,
  *       not a guess: the tokens before the string are the same bytes read in the same state, and the string token
  *       ends where the template's did, so everything after it reads as before. Anything else is parsed in full.</li>
  * </ul>
@@ -223,6 +224,10 @@ public final class ChatChunkReader {
         if (buf[off] != '"' || buf[off + len - 1] != '"') {
             return null;
         }
+        String plain = printableAscii(buf, off + 1, len - 2);
+        if (plain != null) {
+            return plain;
+        }
         if (stringParser == null) {
             stringParser = nonBlockingParser();
             stringFeeder = (ByteArrayFeeder) stringParser.getNonBlockingInputFeeder();
@@ -241,6 +246,20 @@ public final class ChatChunkReader {
         closeQuietly(stringParser);
         stringParser = null;
         return null;
+    }
+
+    /**
+     * The string between the quotes when it is printable ASCII without {@code "} or {@code \\}: such a JSON string
+     * is its own value, byte for byte (most of what a model writes is), so Jackson is not needed to read it.
+     */
+    private static String printableAscii(byte[] buf, int off, int len) {
+        for (int i = off, end = off + len; i < end; i++) {
+            byte b = buf[i];
+            if (b < 0x20 || b == '"' || b == '\\') { // bytes >= 0x80 are negative
+                return null;
+            }
+        }
+        return new String(buf, off, len, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     /** How many chunks were read through the template (for tests and benchmarks). */
