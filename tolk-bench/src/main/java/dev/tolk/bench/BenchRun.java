@@ -2,6 +2,7 @@ package dev.tolk.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -112,11 +113,39 @@ final class BenchRun {
     }
 
     private ObjectNode concurrent(Endpoint direct, Endpoint tolk, Rig rig) throws Exception {
-        generator.run(direct, settings.loadConnections(), settings.loadWarmup());
-        generator.run(tolk, settings.loadConnections(), settings.loadWarmup());
+        ArrayNode directWarmup = warmUp(direct);
+        ArrayNode tolkWarmup = warmUp(tolk);
         SimControl.awaitIdle(rig.simPort(), Duration.ofSeconds(10));
-        return LoadBench.run(generator, direct, tolk, settings.loadConnections(), settings.loadRound(),
+        ObjectNode out = LoadBench.run(generator, direct, tolk, settings.loadConnections(), settings.loadRound(),
                 settings.loadRounds(), rig.gateway(), rig.simPort());
+        out.set("warmupRequestsPerSecondDirect", directWarmup);
+        out.set("warmupRequestsPerSecondTolk", tolkWarmup);
+        return out;
+    }
+
+    /**
+     * Load in windows of {@link BenchSettings#WARMUP_WINDOW} until the JIT is done: at least {@code loadWarmup}, then
+     * until a window's rate is within {@link BenchSettings#WARMUP_SETTLED} of the one before, at most
+     * {@link BenchSettings#WARMUP_MAX}. On 2 cores next to the load, C2 was still compiling 30-60 s into a fresh
+     * gateway's life (6-10 % of its CPU; nothing from 60 s on), so a fixed 30 s measured part of the warm-up. The rate
+     * of every window is kept in the results, so the warm-up itself is visible.
+     */
+    private ArrayNode warmUp(Endpoint endpoint) throws Exception {
+        ArrayNode rates = JsonNodeFactory.instance.arrayNode();
+        Duration window = settings.quick() ? settings.loadWarmup() : BenchSettings.WARMUP_WINDOW;
+        Duration spent = Duration.ZERO;
+        double previous = -1;
+        while (true) {
+            double rate = generator.run(endpoint, settings.loadConnections(), window).requestsPerSecond();
+            rates.add(Math.round(rate));
+            spent = spent.plus(window);
+            boolean settled = previous > 0 && Math.abs(rate - previous) <= BenchSettings.WARMUP_SETTLED * previous;
+            if (spent.compareTo(settings.loadWarmup()) >= 0 && (settled || settings.quick())
+                    || spent.compareTo(BenchSettings.WARMUP_MAX) >= 0) {
+                return rates;
+            }
+            previous = rate;
+        }
     }
 
     private ObjectNode claudeCode(Rig rig, String model) throws Exception {

@@ -17,6 +17,10 @@ record BenchSettings(boolean quick, int sequentialWarmup, int sequentialRounds, 
      * arenas (every 5 s) and the launcher's TrimNativeHeapInterval gives them back to the OS; about 6 s after start.
      */
     static final int IDLE_SETTLE_MILLIS = 10_000;
+    /** Warm-up under load: windows of this length until the rate settles (see {@code BenchRun.warmUp}). */
+    static final Duration WARMUP_WINDOW = Duration.ofSeconds(10);
+    static final double WARMUP_SETTLED = 0.05;
+    static final Duration WARMUP_MAX = Duration.ofSeconds(120);
 
     BenchSettings withSlowStreams(int n) {
         return new BenchSettings(quick, sequentialWarmup, sequentialRounds, realisticRounds, loadConnections, loadRound,
@@ -29,10 +33,11 @@ record BenchSettings(boolean quick, int sequentialWarmup, int sequentialRounds, 
     }
 
     static BenchSettings fullRun() {
-        // 30 s of load before the measured rounds: on 2 cores the JIT needs about that long next to the load.
+        // at least 30 s of load before the measured rounds, then until the rate settles (BenchRun.warmUp): on 2 cores
+        // the JIT needs 30-60 s next to the load.
         // 2,000 one-at-a-time requests a side: the gateway's CPU is read from /proc in 10 ms ticks and includes what the
         // JVM does meanwhile (a compile of a path the load did not take), which 500 requests (≈ 0.2 s) did not average out
-        return new BenchSettings(false, 2000, 2000, 200, 50, Duration.ofSeconds(10), 3, Duration.ofSeconds(30),
+        return new BenchSettings(false, 2000, 2000, 200, 50, Duration.ofSeconds(10), 3, Duration.ofSeconds(40),
                 10_000, 2000, Duration.ofSeconds(20), 5);
     }
 }

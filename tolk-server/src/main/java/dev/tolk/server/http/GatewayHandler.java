@@ -93,11 +93,9 @@ public final class GatewayHandler extends Handler.Abstract {
             return false;
         }
         x.route = "/v1/messages";
-        Content.Source.asByteArrayAsync(request, (int) declared).whenComplete((body, failure) -> {
+        BodyReader.read(request, (int) declared).whenComplete((body, failure) -> {
             if (failure != null) {
-                onThread(x, () -> {
-                    throw failure instanceof IOException io ? io : new IOException("reading the request body failed", failure);
-                });
+                bodyFailed(x, failure);
             } else {
                 messages.start(x, body, step -> onThread(x, step));
             }
@@ -118,6 +116,9 @@ public final class GatewayHandler extends Handler.Abstract {
                 return; // a stream: its relay completes the callback and logs
             }
             x.callback.succeeded();
+        } catch (RequestBodyFailed e) {
+            bodyFailed(x, e.getCause());
+            return;
         } catch (Throwable t) {
             if (!response.isCommitted()) {
                 try {
@@ -205,6 +206,24 @@ public final class GatewayHandler extends Handler.Abstract {
         }
     }
 
+    /**
+     * The request body could not be read: the client left or stalled before sending all of it. There is no one to
+     * answer and nothing went upstream; the exchange is failed (Jetty closes the connection) and logged as 499, not
+     * as a gateway error.
+     */
+    private void bodyFailed(Exchange x, Throwable failure) {
+        x.status = 499;
+        x.note = "client_cancelled:request_body";
+        x.callback.failed(failure);
+        log(x);
+    }
+
+    private static final class RequestBodyFailed extends IOException {
+        RequestBodyFailed(IOException cause) {
+            super(cause);
+        }
+    }
+
     /** Reads the body up to the limit; answers 413 (without reading it all) or 400 and returns null on failure. */
     private byte[] readBody(Exchange x) throws IOException {
         long limit = config.maxBodyBytes();
@@ -215,7 +234,12 @@ public final class GatewayHandler extends Handler.Abstract {
             return null;
         }
         try (InputStream in = Request.asInputStream(x.request)) {
-            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            byte[] body;
+            try {
+                body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            } catch (IOException e) {
+                throw new RequestBodyFailed(e);
+            }
             if (body.length > limit) {
                 fail(x, AnthropicError.of(ErrorType.REQUEST_TOO_LARGE, "request body exceeds the limit of "
                         + limit + " bytes"));
