@@ -27,7 +27,6 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * }</pre>
  */
 public final class TolkServer implements AutoCloseable {
-    private static final int REQUEST_READ_BYTES = 64 * 1024;
     private final GatewayConfig config;
     private final Server server;
     private final ServerConnector connector;
@@ -55,11 +54,9 @@ public final class TolkServer implements AutoCloseable {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);
-        HttpConnectionFactory http1 = new HttpConnectionFactory(http);
-        // Claude Code's requests are 20-90 KB: read them in one or two reads rather than in 8 KiB pieces (a buffer is
-        // held only while a request is being read)
-        http1.setInputBufferSize(REQUEST_READ_BYTES);
-        connector = new ServerConnector(server, 1, 1, http1);
+        // Jetty's 8 KiB request buffer stays: a connection keeps it while its stream is served (a body chunk held it
+        // when the parser looked), so 64 KiB cost 9,850 slow streams ≈ 540 MB of direct memory and then failures
+        connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
         connector.setHost(config.host());
         connector.setPort(config.port());
         connector.setAcceptQueueSize(4096);
