@@ -33,7 +33,7 @@ record BenchSettings(boolean quick, int sequentialWarmup, int sequentialRounds, 
     }
 
     static BenchSettings fullRun() {
-        // at least 30 s of load before the measured rounds, then until the rate settles (BenchRun.warmUp): on 2 cores
+        // at least 40 s of load before the measured rounds, then until the rate settles (BenchRun.warmUp): on 2 cores
         // the JIT needs 30-60 s next to the load.
         // 2,000 one-at-a-time requests a side: the gateway's CPU is read from /proc in 10 ms ticks and includes what the
         // JVM does meanwhile (a compile of a path the load did not take), which 500 requests (≈ 0.2 s) did not average out

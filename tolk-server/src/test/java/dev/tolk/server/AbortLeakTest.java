@@ -54,24 +54,26 @@ class AbortLeakTest {
      * timing (a pool thread ends after its idle timeout and a new one with a new name may start), so their size in
      * round two is not a leak signal; what must not grow is every other thread.
      */
-    private static final String[] POOLS = {"tolk-", "tolk-upstream-", "tolk-sim-"};
+    /** Jetty names a pool's threads {@code <pool>-<id>}, with a role suffix for selectors and acceptors. */
+    private static final java.util.regex.Pattern POOL_THREAD =
+            java.util.regex.Pattern.compile("(tolk|tolk-upstream|tolk-sim)-\\d+(-.*)?");
     private static final long POOL_MAXIMUM = 64 + 32 + 64;
 
+    /** The live platform threads but the one evaluating the awaited condition. */
+    private static java.util.stream.Stream<Thread> threads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> !t.getName().equals("awaitility-thread"));
+    }
+
     private static boolean inPool(Thread t) {
-        for (String prefix : POOLS) {
-            if (t.getName().startsWith(prefix)) {
-                return true;
-            }
-        }
-        return t.getName().equals("awaitility-thread"); // the thread evaluating this very condition
+        return POOL_THREAD.matcher(t.getName()).matches();
     }
 
     private static long threadsOutsidePools() {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> !inPool(t)).count();
+        return threads().filter(t -> !inPool(t)).count();
     }
 
     private static long poolThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(AbortLeakTest::inPool).count();
+        return threads().filter(AbortLeakTest::inPool).count();
     }
 
     private static java.util.List<String> threadNames() {
