@@ -50,10 +50,24 @@ public class StreamChunkBench {
     private final ByteBuffer finish = ByteBuffer.wrap(FINISH);
     private final ByteBuffer usage = ByteBuffer.wrap(USAGE);
     private final ByteBuffer done = ByteBuffer.wrap(DONE);
+    private final ByteBuffer wholeStream = ByteBuffer.wrap(concat(ROLE, TEXT, 200, FINISH, USAGE, DONE));
     private final SseOutput out = new SseOutput();
     private UpstreamStream stream;
     private final ChatChunkReader reader = new ChatChunkReader();
     private final SseWriter writer = new SseWriter(out, null);
+
+    /** role, {@code n} text chunks, finish, usage, done: a whole stream as one read from the upstream. */
+    private static byte[] concat(byte[] role, byte[] text, int n, byte[] finish, byte[] usage, byte[] done) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        b.writeBytes(role);
+        for (int i = 0; i < n; i++) {
+            b.writeBytes(text);
+        }
+        b.writeBytes(finish);
+        b.writeBytes(usage);
+        b.writeBytes(done);
+        return b.toByteArray();
+    }
 
     private static byte[] sse(String json) {
         return ("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);
@@ -112,6 +126,22 @@ public class StreamChunkBench {
         s.feed(usage.clear(), out);
         s.feed(done.clear(), out);
         s.end(out);
+        return out;
+    }
+
+    /**
+     * The gateway's case under load: the simulator writes a whole 200-chunk stream faster than it is read, so it
+     * arrives in one read (≈ 45 KB) and is translated in one {@link UpstreamStream#feed}, then the buffers are
+     * released before the output is sent.
+     */
+    @Benchmark
+    public SseOutput wholeStream200ChunksInOneRead() {
+        UpstreamStream s = new UpstreamStream(FACTS, "msg_bench", 12);
+        out.reset();
+        s.start(out);
+        s.feed(wholeStream.clear(), out);
+        s.end(out);
+        s.releaseBuffers();
         return out;
     }
 }

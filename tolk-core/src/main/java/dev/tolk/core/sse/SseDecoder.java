@@ -28,6 +28,17 @@ public final class SseDecoder {
     @FunctionalInterface
     public interface Listener {
         void onData(byte[] buf, int off, int len);
+
+        /**
+         * Optional shortcut past the line scan. At the start of an event whose line begins with {@code data: },
+         * {@code buf[off, end)} is the input after that prefix; a listener that recognises the data there without
+         * looking for the line's end (e.g. as a chunk it has seen with other text) returns its length, else -1. The
+         * recognised data must hold no CR or LF. When a blank line follows it at once ({@code \n\n}), it is that
+         * event's data and goes to {@link #onData} without a scan; otherwise the line is decoded as usual.
+         */
+        default int knownDataLength(byte[] buf, int off, int end) {
+            return -1;
+        }
     }
 
     private static final byte[] EMPTY = new byte[0];
@@ -74,6 +85,15 @@ public final class SseDecoder {
                     continue;
                 }
             }
+            if (lineLen == 0 && !hasData && end - i > 8 && isDataPrefix(buf, i)) {
+                int n = listener.knownDataLength(buf, i + 6, end);
+                int k = i + 6 + n;
+                if (n >= 0 && n <= MAX_EVENT_BYTES && k + 1 < end && buf[k] == '\n' && buf[k + 1] == '\n') {
+                    listener.onData(buf, i + 6, n); // a one-line event the listener recognised: no scan, no copy
+                    i = k + 2;
+                    continue;
+                }
+            }
             int j = lineEnd(buf, i, end);
             if (j == end) {
                 appendToLine(buf, i, j - i); // an unfinished line: keep it for the next read
@@ -90,6 +110,12 @@ public final class SseDecoder {
             i = j + 1;
         }
         keepPending();
+    }
+
+    /** {@code data: } at {@code buf[i]} (the form every OpenAI-compatible server writes). */
+    private static boolean isDataPrefix(byte[] buf, int i) {
+        return buf[i] == 'd' && buf[i + 1] == 'a' && buf[i + 2] == 't' && buf[i + 3] == 'a' && buf[i + 4] == ':'
+                && buf[i + 5] == ' ';
     }
 
     /**

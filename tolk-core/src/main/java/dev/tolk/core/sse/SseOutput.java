@@ -45,6 +45,34 @@ public final class SseOutput extends OutputStream {
         }
     }
 
+    /**
+     * Appends {@code s} when every character is printable ASCII other than {@code "} and {@code \\}: then its bytes
+     * are also its JSON string content, nothing to escape. Otherwise appends nothing and returns false.
+     */
+    public boolean writePlainJsonStringContent(String s) {
+        int n = s.length();
+        ensure(len + n);
+        byte[] b = buf;
+        int at = len;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
+                return false;
+            }
+            b[at + i] = (byte) c;
+        }
+        len = at + n;
+        return true;
+    }
+
+    /** Drops what was written after the first {@code size} bytes. */
+    public void truncate(int size) {
+        if (size < 0 || size > len) {
+            throw new IllegalArgumentException("size " + size + " of " + len);
+        }
+        len = size;
+    }
+
     public void writeUtf8(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         write(b, 0, b.length);

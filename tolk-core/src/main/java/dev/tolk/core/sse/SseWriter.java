@@ -182,6 +182,21 @@ public final class SseWriter implements AnthropicEventSink {
 
     /** {@code content_block_delta}; {@code typeAndField} is the delta's type and the name of its value field. */
     private void delta(int index, SerializedString typeAndField, String value) {
+        if (index < SMALL_INDEXES.length) {
+            // most deltas are plain ASCII: written as the bytes Jackson would write, without Jackson (nothing of an
+            // earlier event is left in the generator: every event flushes it)
+            int mark = out.size();
+            writeRaw(DELTA_HEAD);
+            writeRaw(SMALL_INDEXES[index]);
+            writeRaw(typeAndField);
+            out.write('"');
+            if (out.writePlainJsonStringContent(value)) {
+                out.write('"');
+                writeRaw(DELTA_TAIL);
+                return;
+            }
+            out.truncate(mark);
+        }
         try {
             generator();
             // the fixed parts of the frame are bytes made once; only the index and the value are written per event
@@ -194,6 +209,11 @@ public final class SseWriter implements AnthropicEventSink {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private void writeRaw(SerializedString s) {
+        byte[] b = s.asUnquotedUTF8(); // made once and kept by the SerializedString
+        out.write(b, 0, b.length);
     }
 
     private static final SerializedString DELTA_HEAD =

@@ -68,10 +68,66 @@ class SseDecoderTest {
         }
     }
 
-    /** Feeds {@code bytes} cut at {@code cuts}, each read in a fresh array that is scribbled over after the read. */
+    /**
+     * A listener that recognises data of the form {@code {…}} (up to the first {@code '}'}, without CR or LF) before
+     * the line's end: whether the decoder takes that shortcut or not, the events are the same.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "data: {a}\n\ndata: {b}\n\ndata: [DONE]\n\n",
+            "data: {a}\r\n\r\ndata: {b}\r\rdata: {c}\n\n",
+            "data: {a}\ndata: {b}\n\ndata: {c}}\n\n",
+            "data: {a} tail\n\ndata:{nospace}\n\ndata: {x}\n",
+            "data: {a}\n\n\n\ndata: {b}\n\n: c\n\ndata: {unterminated",
+    })
+    void dataRecognisedBeforeItsLineEndGivesTheSameEvents(String input) {
+        byte[] bytes = input.getBytes(StandardCharsets.UTF_8);
+        List<String> scanned = decode(bytes, new int[0], false);
+        List<Integer> asked = new ArrayList<>();
+        assertThat(decode(bytes, new int[0], true, asked)).isEqualTo(scanned);
+        assertThat(asked).as("the listener was asked").isNotEmpty();
+        for (int i = 0; i <= bytes.length; i++) {
+            assertThat(decode(bytes, new int[] {i}, true)).as("split at %d", i).isEqualTo(scanned);
+        }
+    }
+
     private static List<String> decode(byte[] bytes, int[] cuts) {
+        return decode(bytes, cuts, false);
+    }
+
+    private static List<String> decode(byte[] bytes, int[] cuts, boolean recognise) {
+        return decode(bytes, cuts, recognise, new ArrayList<>());
+    }
+
+    /**
+     * Feeds {@code bytes} cut at {@code cuts}, each read in a fresh array that is scribbled over after the read;
+     * with {@code recognise}, the listener recognises {@code {…}} data before the line end (offsets asked go to
+     * {@code asked}).
+     */
+    private static List<String> decode(byte[] bytes, int[] cuts, boolean recognise, List<Integer> asked) {
         List<String> events = new ArrayList<>();
-        SseDecoder d = new SseDecoder((buf, off, len) -> events.add(new String(buf, off, len, StandardCharsets.UTF_8)));
+        SseDecoder.Listener plain = (buf, off, len) -> events.add(new String(buf, off, len, StandardCharsets.UTF_8));
+        SseDecoder.Listener braces = new SseDecoder.Listener() {
+            @Override
+            public void onData(byte[] buf, int off, int len) {
+                plain.onData(buf, off, len);
+            }
+
+            @Override
+            public int knownDataLength(byte[] buf, int off, int end) {
+                asked.add(off);
+                if (buf[off] != '{') {
+                    return -1;
+                }
+                for (int i = off; i < end && buf[i] != '\n' && buf[i] != '\r'; i++) {
+                    if (buf[i] == '}') {
+                        return i + 1 - off;
+                    }
+                }
+                return -1;
+            }
+        };
+        SseDecoder d = new SseDecoder(recognise ? braces : plain);
         int from = 0;
         for (int k = 0; k <= cuts.length; k++) {
             int to = k < cuts.length ? cuts[k] : bytes.length;

@@ -58,6 +58,42 @@ class StreamSplitPropertyTest {
                 .map(s -> new TreeSet<>(s).stream().mapToInt(Integer::intValue).toArray());
     }
 
+    /**
+     * Text chunks of any text: most are recognised before their line end when the stream comes in one read (plain
+     * ASCII text in a chunk like the last), none when it comes a byte per read; the output is the same, and it holds
+     * the text that was sent.
+     */
+    @Property(tries = 300)
+    void textChunksTranslateTheSameInOneReadAndByteByByte(@ForAll("texts") List<String> texts) throws Exception {
+        StringBuilder up = new StringBuilder(StreamHarness.vllm(ROLE));
+        for (String t : texts) {
+            up.append(StreamHarness.vllm(chunk("{\"content\":" + dev.tolk.core.json.Json.MAPPER.writeValueAsString(t) + "}")));
+        }
+        up.append(StreamHarness.vllm(finish("stop", "null"), DONE));
+        byte[] bytes = up.toString().getBytes(StandardCharsets.UTF_8);
+        String whole = StreamHarness.translate(facts(), bytes, new int[0]);
+        int[] everyByte = new int[bytes.length - 1];
+        for (int i = 0; i < everyByte.length; i++) {
+            everyByte[i] = i + 1;
+        }
+        assertThat(StreamHarness.translate(facts(), bytes, everyByte)).isEqualTo(whole);
+        StringBuilder got = new StringBuilder();
+        for (var block : StreamHarness.accumulate(whole).content()) {
+            got.append(block.asText().text());
+        }
+        assertThat(got.toString()).isEqualTo(String.join("", texts).stripLeading());
+    }
+
+    @Provide
+    Arbitrary<List<String>> texts() {
+        return Arbitraries.oneOf(
+                        Arbitraries.of("a", "b", " ", "\"", "\\", "/", "{", "}", "~", "\u0001", "\u007f", "é", "🎉", "\n", "\t")
+                                .list().ofMaxSize(8).map(l -> String.join("", l)),
+                        Arbitraries.strings().ascii().ofMaxLength(12),
+                        Arbitraries.strings().withCharRange(' ', '~').ofMaxLength(12))
+                .list().ofMaxSize(16);
+    }
+
     @Property(tries = 300)
     void generatedChunkSequencesKeepTheBlockInvariants(@ForAll("sequences") List<String> deltas) throws Exception {
         StringBuilder up = new StringBuilder(StreamHarness.vllm(ROLE));

@@ -53,6 +53,12 @@ public final class ChatChunkReader {
     private ByteArrayFeeder stringFeeder;
     private long stringFed;
     private long templateHits;
+    private boolean templateSingleLine; // no CR or LF in it: chunks like it can be recognised before the line end
+    // the chunk templateChunkLength recognised last, read by read() without comparing it again
+    private byte[] knownBuf;
+    private int knownOff;
+    private int knownLen;
+    private int knownTextOff;
 
     public ChatChunkReader() {}
 
@@ -159,11 +165,63 @@ public final class ChatChunkReader {
         }
     }
 
+    /**
+     * The length of the chunk that starts at {@code buf[off]} (and ends before {@code end}) when it is the template
+     * with another printable-ASCII string, found without knowing where the chunk ends: the template's bytes before
+     * the string, a string without quote, backslash or control characters, the template's bytes after it. Else -1,
+     * also when the template spans lines. Such a chunk holds no CR or LF, so the SSE decoder can hand it over
+     * without scanning its line ({@link dev.tolk.core.sse.SseDecoder.Listener#knownDataLength}); {@link #read} of
+     * exactly this chunk then takes it as recognised here.
+     */
+    public int templateChunkLength(byte[] buf, int off, int end) {
+        knownBuf = null;
+        int p = prefixLen;
+        int s = suffixLen;
+        if (p < 0 || !templateSingleLine || broken || end - off < p + s + 2 || buf[off + p] != '"'
+                || !Arrays.equals(buf, off, off + p, template, 0, p)) {
+            return -1;
+        }
+        int q = off + p + 1;
+        int limit = end - s;
+        while (q < limit && isPlainStringByte(buf[q])) {
+            q++;
+        }
+        if (q >= limit || buf[q] != '"' || !Arrays.equals(buf, q + 1, q + 1 + s, template, templateLen - s, templateLen)) {
+            return -1;
+        }
+        knownBuf = buf;
+        knownOff = off;
+        knownLen = q + 1 + s - off;
+        knownTextOff = off + p + 1;
+        return knownLen;
+    }
+
+    /**
+     * Forgets the chunk {@link #templateChunkLength} recognised: call it before new input, whose bytes may lie
+     * where that chunk's were.
+     */
+    public void forgetRecognised() {
+        knownBuf = null;
+    }
+
+    /** Printable ASCII but {@code "} and {@code \\}: a JSON string's byte that is its own character. */
+    private static boolean isPlainStringByte(byte b) {
+        return b >= 0x20 && b != '"' && b != '\\'; // bytes >= 0x80 are negative
+    }
+
     /** Reads the chunk in {@code buf[off, off+len)}, which must be one whole SSE data payload. */
     public ChatChunk read(byte[] buf, int off, int len) throws IOException {
         if (broken) {
             throw new IOException("the stream's parser failed on an earlier chunk");
         }
+        if (buf == knownBuf && off == knownOff && len == knownLen) {
+            knownBuf = null;
+            templateHits++;
+            String text = new String(buf, knownTextOff, off + len - suffixLen - 1 - knownTextOff,
+                    java.nio.charset.StandardCharsets.ISO_8859_1);
+            return templateIsReasoning ? textChunk(null, text) : textChunk(text, null);
+        }
+        knownBuf = null;
         ChatChunk fast = fromTemplate(buf, off, len);
         if (fast != null) {
             return fast;
@@ -254,8 +312,7 @@ public final class ChatChunkReader {
      */
     private static String printableAscii(byte[] buf, int off, int len) {
         for (int i = off, end = off + len; i < end; i++) {
-            byte b = buf[i];
-            if (b < 0x20 || b == '"' || b == '\\') { // bytes >= 0x80 are negative
+            if (!isPlainStringByte(buf[i])) {
                 return null;
             }
         }
@@ -295,6 +352,16 @@ public final class ChatChunkReader {
         prefixLen = valueStart;
         suffixLen = len - valueEnd;
         templateIsReasoning = c.reasoning() != null;
+        templateSingleLine = hasNoLineBreak(template, templateLen);
+    }
+
+    private static boolean hasNoLineBreak(byte[] b, int len) {
+        for (int i = 0; i < len; i++) {
+            if (b[i] == '\n' || b[i] == '\r') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isWhitespace(byte b) {

@@ -45,7 +45,17 @@ public final class UpstreamStream {
         this.requestId = requestId;
         this.inputTokensEstimate = inputTokensEstimate;
         this.translator = new StreamTranslator(facts, messageId, sink);
-        this.decoder = new SseDecoder(this::onData);
+        this.decoder = new SseDecoder(new SseDecoder.Listener() {
+            @Override
+            public void onData(byte[] buf, int off, int len) {
+                UpstreamStream.this.onData(buf, off, len);
+            }
+
+            @Override
+            public int knownDataLength(byte[] buf, int off, int end) {
+                return chunks.templateChunkLength(buf, off, end); // a text chunk like the last: read without a scan
+            }
+        });
     }
 
     public UpstreamStream(RequestFacts facts, String messageId, long inputTokensEstimate) {
@@ -64,6 +74,7 @@ public final class UpstreamStream {
             upstreamBytes.position(upstreamBytes.limit());
             return;
         }
+        chunks.forgetRecognised();
         try {
             decoder.feed(upstreamBytes);
         } catch (IllegalStateException e) {
@@ -76,6 +87,7 @@ public final class UpstreamStream {
         if (translator.isTerminated()) {
             return;
         }
+        chunks.forgetRecognised();
         try {
             decoder.feed(buf, off, len);
         } catch (IllegalStateException e) {

@@ -27,7 +27,12 @@ class ChatChunkReaderTest {
         return HEAD + "\"" + field + "\":" + jsonValue + TAIL;
     }
 
-    /** Feeds the chunks in order to one reader and compares each result with the one-shot parser's. */
+    private static int recognised;
+
+    /**
+     * Feeds the chunks in order to one reader and compares each result with the one-shot parser's; before each read
+     * the reader is asked whether it recognises the chunk without knowing its end, as the SSE decoder does.
+     */
     private static ChatChunkReader assertSameAsOneShot(List<String> chunks) {
         ChatChunkReader reader = new ChatChunkReader();
         int i = 0;
@@ -43,6 +48,12 @@ class ChatChunkReaderTest {
                 expected = ChatChunkParser.parse(raw, 2, len);
             } catch (IOException | RuntimeException e) {
                 expected = null;
+            }
+            // as the SSE decoder asks before it looks for the line's end: a chunk recognised is recognised exactly
+            int known = reader.templateChunkLength(raw, 2, raw.length);
+            if (known >= 0) {
+                assertThat(known).as("length of %s recognised before its end", c).isEqualTo(len);
+                recognised++;
             }
             ChatChunk actual;
             try {
@@ -71,6 +82,70 @@ class ChatChunkReaderTest {
         chunks.add("{\"id\":\"chatcmpl-1\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":9}}");
         assertThat(assertSameAsOneShot(chunks).templateHits()).as("text chunks after the first read as the template")
                 .isEqualTo(7);
+    }
+
+    @Test
+    void textChunksInPlainAsciiAreRecognisedBeforeTheirEnd() {
+        recognised = 0;
+        assertSameAsOneShot(List.of(text("content", "\"Hello\""), text("content", "\" world\""),
+                text("content", "\"\\\"quoted\\\"\""), text("content", "\"é\""), text("content", "\"!\"")));
+        assertThat(recognised).as("' world' and '!'; escaped and non-ASCII text is read to its known end").isEqualTo(2);
+    }
+
+    @Test
+    void plainAsciiTextChunksAreRecognisedBeforeTheirEndAndNothingElseIs() {
+        ChatChunkReader reader = new ChatChunkReader();
+        byte[] first = text("content", "\"Hello\"").getBytes(StandardCharsets.UTF_8);
+        assertThat(reader.templateChunkLength(first, 0, first.length)).as("no template yet").isEqualTo(-1);
+        readAll(reader, first);
+        String next = text("content", "\" world, 42 ~ /ok/\"");
+        byte[] stream = (next + "\n\ndata: more").getBytes(StandardCharsets.UTF_8);
+        assertThat(reader.templateChunkLength(stream, 0, stream.length)).isEqualTo(next.length());
+        assertThat(readAll(reader, stream, next.length()).content()).isEqualTo(" world, 42 ~ /ok/");
+        for (String notPlain : List.of("\"a\\\"b\"", "\"é\"", "\"a\\nb\"", "\"" + "\u0001" + "\"", "\"a\"\"b\"", "null")) {
+            byte[] b = (text("content", notPlain) + "\n\n").getBytes(StandardCharsets.UTF_8);
+            assertThat(reader.templateChunkLength(b, 0, b.length)).as(notPlain).isEqualTo(-1);
+        }
+        byte[] cut = text("content", "\"cut short\"").substring(0, 150).getBytes(StandardCharsets.UTF_8);
+        assertThat(reader.templateChunkLength(cut, 0, cut.length)).as("the chunk's end is not in the input")
+                .isEqualTo(-1);
+        byte[] reasoning = text("reasoning", "\"think\"").getBytes(StandardCharsets.UTF_8);
+        assertThat(reader.templateChunkLength(reasoning, 0, reasoning.length)).as("another field").isEqualTo(-1);
+    }
+
+    @Test
+    void aTemplateThatSpansLinesIsNotRecognisedBeforeTheEnd() throws IOException {
+        ChatChunkReader reader = new ChatChunkReader();
+        String twoLines = HEAD.replace(",\"object\"", ",\n\"object\"");
+        readAll(reader, (twoLines + "\"content\":\"a\"" + TAIL).getBytes(StandardCharsets.UTF_8));
+        byte[] b = (twoLines + "\"content\":\"b\"" + TAIL).getBytes(StandardCharsets.UTF_8);
+        assertThat(reader.templateChunkLength(b, 0, b.length)).isEqualTo(-1);
+        assertThat(reader.read(b, 0, b.length).content()).isEqualTo("b");
+        assertThat(reader.templateHits()).as("still read through the template once its end is known").isEqualTo(1);
+    }
+
+    @Test
+    void forgettingWhatWasRecognisedLetsTheSameBytesBeReused() throws IOException {
+        ChatChunkReader reader = new ChatChunkReader();
+        readAll(reader, text("content", "\"seed\"").getBytes(StandardCharsets.UTF_8));
+        byte[] buf = text("content", "\"Hello\"").getBytes(StandardCharsets.UTF_8);
+        assertThat(reader.templateChunkLength(buf, 0, buf.length)).isEqualTo(buf.length);
+        byte[] other = text("content", "\"World\"").getBytes(StandardCharsets.UTF_8);
+        System.arraycopy(other, 0, buf, 0, buf.length); // a new read into the same network buffer
+        reader.forgetRecognised();
+        assertThat(reader.read(buf, 0, buf.length).content()).isEqualTo("World");
+    }
+
+    private static ChatChunk readAll(ChatChunkReader reader, byte[] b) {
+        return readAll(reader, b, b.length);
+    }
+
+    private static ChatChunk readAll(ChatChunkReader reader, byte[] b, int len) {
+        try {
+            return reader.read(b, 0, len);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test
