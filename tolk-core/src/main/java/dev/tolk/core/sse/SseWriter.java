@@ -118,6 +118,16 @@ public final class SseWriter implements AnthropicEventSink {
     }
 
     @Override
+    public void plainTextDelta(int index, byte[] plain, int off, int len) {
+        plainDelta(index, TEXT, plain, off, len);
+    }
+
+    @Override
+    public void plainThinkingDelta(int index, byte[] plain, int off, int len) {
+        plainDelta(index, THINKING, plain, off, len);
+    }
+
+    @Override
     public void signatureDelta(int index, String signature) {
         delta(index, SIGNATURE, signature);
     }
@@ -178,6 +188,17 @@ public final class SseWriter implements AnthropicEventSink {
     public void ping() {
         flushGenerator();
         out.writeAscii("event: ping\ndata: {\"type\":\"ping\"}\n\n");
+    }
+
+    /** A delta whose value is plain bytes (see {@link AnthropicEventSink#plainTextDelta}): copied as they are. */
+    private void plainDelta(int index, SerializedString typeAndField, byte[] plain, int off, int len) {
+        writeRaw(DELTA_HEAD);
+        writeRaw(index < SMALL_INDEXES.length ? SMALL_INDEXES[index] : new SerializedString(Integer.toString(index)));
+        writeRaw(typeAndField);
+        out.write('"');
+        out.write(plain, off, len);
+        out.write('"');
+        writeRaw(DELTA_TAIL);
     }
 
     /** {@code content_block_delta}; {@code typeAndField} is the delta's type and the name of its value field. */

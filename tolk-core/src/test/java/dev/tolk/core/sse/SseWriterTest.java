@@ -44,6 +44,29 @@ class SseWriterTest {
         assertThat(out.toString()).startsWith("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":3}\n\n");
     }
 
+    /** A delta handed over as plain bytes is the same event as the one handed over as a string. */
+    @Property(tries = 300)
+    void aPlainDeltaIsTheSameEventAsItsString(@ForAll("plain") String text, @ForAll @IntRange(min = 0, max = 70) int index,
+                                              @ForAll boolean thinking) {
+        SseOutput fromString = new SseOutput(8);
+        SseOutput fromBytes = new SseOutput(8);
+        byte[] bytes = ("<<" + text + ">>").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (thinking) {
+            new SseWriter(fromString, null).thinkingDelta(index, text);
+            new SseWriter(fromBytes, null).plainThinkingDelta(index, bytes, 2, text.length());
+        } else {
+            new SseWriter(fromString, null).textDelta(index, text);
+            new SseWriter(fromBytes, null).plainTextDelta(index, bytes, 2, text.length());
+        }
+        assertThat(fromBytes.toString()).isEqualTo(fromString.toString());
+    }
+
+    @Provide
+    Arbitrary<String> plain() {
+        return Arbitraries.strings().withCharRange(' ', '~').ofMaxLength(20)
+                .filter(s -> s.indexOf('"') < 0 && s.indexOf('\\') < 0);
+    }
+
     @Provide
     Arbitrary<String> texts() {
         return Arbitraries.oneOf(Arbitraries.strings().withCharRange(' ', '~').ofMaxLength(20),

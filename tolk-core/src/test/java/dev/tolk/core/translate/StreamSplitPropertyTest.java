@@ -84,6 +84,28 @@ class StreamSplitPropertyTest {
         assertThat(got.toString()).isEqualTo(String.join("", texts).stripLeading());
     }
 
+    /** Reasoning and content chunks mixed, thinking requested or not: the same whole and byte by byte. */
+    @Property(tries = 300)
+    void reasoningAndTextChunksTranslateTheSameInOneReadAndByteByByte(@ForAll("texts") List<String> texts,
+                                                                      @ForAll boolean thinking) throws Exception {
+        StringBuilder up = new StringBuilder(StreamHarness.vllm(ROLE));
+        int i = 0;
+        for (String t : texts) {
+            String field = (i++ / 3) % 2 == 0 ? "reasoning" : "content"; // runs of three of each kind
+            up.append(StreamHarness.vllm(chunk("{\"" + field + "\":" + dev.tolk.core.json.Json.MAPPER.writeValueAsString(t) + "}")));
+        }
+        up.append(StreamHarness.vllm(finish("stop", "null"), DONE));
+        byte[] bytes = up.toString().getBytes(StandardCharsets.UTF_8);
+        var facts = StreamHarness.facts(thinking, List.of(), false);
+        String whole = StreamHarness.translate(facts, bytes, new int[0]);
+        int[] everyByte = new int[bytes.length - 1];
+        for (int k = 0; k < everyByte.length; k++) {
+            everyByte[k] = k + 1;
+        }
+        assertThat(StreamHarness.translate(facts, bytes, everyByte)).isEqualTo(whole);
+        StreamHarness.accumulate(whole); // a well-formed stream for the SDK (signatures included)
+    }
+
     @Provide
     Arbitrary<List<String>> texts() {
         return Arbitraries.oneOf(

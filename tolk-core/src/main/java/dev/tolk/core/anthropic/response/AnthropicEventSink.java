@@ -20,6 +20,19 @@ public interface AnthropicEventSink {
 
     void thinkingDelta(int index, String thinking);
 
+    /**
+     * {@link #textDelta} whose text is {@code plain[off, off+len)}: printable ASCII other than {@code "} and
+     * {@code \\}, so its bytes are its characters and its JSON string content. A sink that writes JSON copies them.
+     */
+    default void plainTextDelta(int index, byte[] plain, int off, int len) {
+        textDelta(index, new String(plain, off, len, java.nio.charset.StandardCharsets.ISO_8859_1));
+    }
+
+    /** {@link #thinkingDelta} in plain bytes, as {@link #plainTextDelta}. */
+    default void plainThinkingDelta(int index, byte[] plain, int off, int len) {
+        thinkingDelta(index, new String(plain, off, len, java.nio.charset.StandardCharsets.ISO_8859_1));
+    }
+
     void signatureDelta(int index, String signature);
 
     void inputJsonDelta(int index, String partialJson);

@@ -197,6 +197,34 @@ public final class ChatChunkReader {
     }
 
     /**
+     * Whether {@code buf[off, off+len)} is the chunk {@link #templateChunkLength} recognised last, a text chunk whose
+     * text is at {@link #recognisedTextOffset()} (plain bytes: printable ASCII but {@code "} and {@code \\}); then it
+     * counts as read, instead of {@link #read}. Either way the chunk is forgotten.
+     */
+    public boolean takeRecognised(byte[] buf, int off, int len) {
+        boolean is = buf == knownBuf && off == knownOff && len == knownLen && !broken;
+        knownBuf = null;
+        if (is) {
+            templateHits++;
+        }
+        return is;
+    }
+
+    /** Where the text of the chunk {@link #takeRecognised} took is. */
+    public int recognisedTextOffset() {
+        return knownTextOff;
+    }
+
+    public int recognisedTextLength() {
+        return knownOff + knownLen - suffixLen - 1 - knownTextOff;
+    }
+
+    /** Whether that chunk's text is reasoning (else content). */
+    public boolean recognisedIsReasoning() {
+        return templateIsReasoning;
+    }
+
+    /**
      * Forgets the chunk {@link #templateChunkLength} recognised: call it before new input, whose bytes may lie
      * where that chunk's were.
      */

@@ -115,6 +115,27 @@ public final class StreamTranslator {
         onFinishReason(c.finishReason(), c.stopReason());
     }
 
+    /**
+     * A chunk that holds only text, {@code plain[off, off+len)} (plain bytes, see
+     * {@link AnthropicEventSink#plainTextDelta}): content, or reasoning when {@code reasoning}. The same as
+     * {@link #onChunk} of that chunk; inside an open block of its kind the bytes go to the sink as they are.
+     */
+    public void onPlainText(boolean reasoning, byte[] plain, int off, int len) {
+        if (len > 0 && !reasoning && phase == Phase.IN_TEXT && textCalls == null) {
+            sink.plainTextDelta(openIndex, plain, off, len);
+            return;
+        }
+        if (len > 0 && reasoning && phase == Phase.IN_THINKING && facts.thinkingRequested()) {
+            for (int i = off, end = off + len; i < end; i++) {
+                thinkingHash = (thinkingHash ^ plain[i]) * 0x100000001b3L; // ASCII: a byte is its char
+            }
+            sink.plainThinkingDelta(openIndex, plain, off, len);
+            return;
+        }
+        String text = new String(plain, off, len, java.nio.charset.StandardCharsets.ISO_8859_1);
+        onChunk(new ChatChunk(true, reasoning ? null : text, reasoning ? text : null, List.of(), null, null, null, null));
+    }
+
     /** {@code data: [DONE]}. */
     public void onDone() {
         if (isTerminated()) {

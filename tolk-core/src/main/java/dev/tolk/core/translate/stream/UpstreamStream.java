@@ -164,6 +164,11 @@ public final class UpstreamStream {
             translator.onDone();
             return;
         }
+        if (chunks.takeRecognised(buf, off, len)) { // a text chunk like the last: its text goes on as bytes
+            translator.onPlainText(chunks.recognisedIsReasoning(), buf, chunks.recognisedTextOffset(),
+                    chunks.recognisedTextLength());
+            return;
+        }
         ChatChunk chunk;
         try {
             chunk = chunks.read(buf, off, len);
@@ -212,6 +217,8 @@ public final class UpstreamStream {
         @Override public void contentBlockStartToolUse(int i, String id, String name) { delegate.contentBlockStartToolUse(i, id, name); }
         @Override public void textDelta(int i, String t) { delegate.textDelta(i, t); }
         @Override public void thinkingDelta(int i, String t) { delegate.thinkingDelta(i, t); }
+        @Override public void plainTextDelta(int i, byte[] b, int off, int len) { delegate.plainTextDelta(i, b, off, len); }
+        @Override public void plainThinkingDelta(int i, byte[] b, int off, int len) { delegate.plainThinkingDelta(i, b, off, len); }
         @Override public void signatureDelta(int i, String s) { delegate.signatureDelta(i, s); }
         @Override public void inputJsonDelta(int i, String j) { delegate.inputJsonDelta(i, j); }
         @Override public void contentBlockStop(int i) { delegate.contentBlockStop(i); }
