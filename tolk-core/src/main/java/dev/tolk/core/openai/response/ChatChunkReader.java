@@ -232,7 +232,10 @@ public final class ChatChunkReader {
         knownBuf = null;
     }
 
-    /** Printable ASCII but {@code "} and {@code \\}: a JSON string's byte that is its own character. */
+    /**
+     * ASCII from the space up, but {@code "} and {@code \\}: a JSON string's byte that is its own character (DEL
+     * included, which JSON does not escape and Jackson writes as it is).
+     */
     private static boolean isPlainStringByte(byte b) {
         return b >= 0x20 && b != '"' && b != '\\'; // bytes >= 0x80 are negative
     }
