@@ -36,5 +36,14 @@ public final class Json {
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .build();
 
+    /**
+     * Whether {@code c} (a char, or a byte of UTF-8, negative from 0x80 on) is its own content in a JSON string, as
+     * Jackson writes and reads it: ASCII from the space up (DEL included), but {@code "} and {@code \\}. Text made of
+     * such characters needs neither escaping nor decoding.
+     */
+    public static boolean isPlainStringChar(int c) {
+        return c >= 0x20 && c <= 0x7F && c != '"' && c != '\\';
+    }
+
     private Json() {}
 }

@@ -46,8 +46,8 @@ public final class SseOutput extends OutputStream {
     }
 
     /**
-     * Appends {@code s} when every character is printable ASCII other than {@code "} and {@code \\}: then its bytes
-     * are also its JSON string content, nothing to escape. Otherwise appends nothing and returns false.
+     * Appends {@code s} when every character is plain ({@link dev.tolk.core.json.Json#isPlainStringChar}): then its
+     * bytes are also its JSON string content, nothing to escape. Otherwise appends nothing and returns false.
      */
     public boolean writePlainJsonStringContent(String s) {
         int n = s.length();
@@ -56,7 +56,7 @@ public final class SseOutput extends OutputStream {
         int at = len;
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
+            if (!dev.tolk.core.json.Json.isPlainStringChar(c)) {
                 return false;
             }
             b[at + i] = (byte) c;

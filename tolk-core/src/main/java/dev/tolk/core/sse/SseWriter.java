@@ -192,37 +192,27 @@ public final class SseWriter implements AnthropicEventSink {
 
     /** A delta whose value is plain bytes (see {@link AnthropicEventSink#plainTextDelta}): copied as they are. */
     private void plainDelta(int index, SerializedString typeAndField, byte[] plain, int off, int len) {
-        writeRaw(DELTA_HEAD);
-        writeRaw(index < SMALL_INDEXES.length ? SMALL_INDEXES[index] : new SerializedString(Integer.toString(index)));
-        writeRaw(typeAndField);
-        out.write('"');
+        deltaUpToValue(index, typeAndField);
         out.write(plain, off, len);
-        out.write('"');
-        writeRaw(DELTA_TAIL);
+        deltaAfterValue();
     }
 
     /** {@code content_block_delta}; {@code typeAndField} is the delta's type and the name of its value field. */
     private void delta(int index, SerializedString typeAndField, String value) {
-        if (index < SMALL_INDEXES.length) {
-            // most deltas are plain ASCII: written as the bytes Jackson would write, without Jackson (nothing of an
-            // earlier event is left in the generator: every event flushes it)
-            int mark = out.size();
-            writeRaw(DELTA_HEAD);
-            writeRaw(SMALL_INDEXES[index]);
-            writeRaw(typeAndField);
-            out.write('"');
-            if (out.writePlainJsonStringContent(value)) {
-                out.write('"');
-                writeRaw(DELTA_TAIL);
-                return;
-            }
-            out.truncate(mark);
+        // most deltas are plain: written as the bytes Jackson would write, without Jackson (nothing of an earlier
+        // event is left in the generator: every event flushes it)
+        int mark = out.size();
+        deltaUpToValue(index, typeAndField);
+        if (out.writePlainJsonStringContent(value)) {
+            deltaAfterValue();
+            return;
         }
+        out.truncate(mark);
         try {
             generator();
             // the fixed parts of the frame are bytes made once; only the index and the value are written per event
             g.writeRaw(DELTA_HEAD);
-            g.writeRaw(index < SMALL_INDEXES.length ? SMALL_INDEXES[index] : new SerializedString(Integer.toString(index)));
+            g.writeRaw(indexPart(index));
             g.writeRaw(typeAndField);
             g.writeString(value); // a root-level value for the generator: no context checks, no separator
             g.writeRaw(DELTA_TAIL);
@@ -230,6 +220,24 @@ public final class SseWriter implements AnthropicEventSink {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A delta's frame up to its value's opening quote. */
+    private void deltaUpToValue(int index, SerializedString typeAndField) {
+        writeRaw(DELTA_HEAD);
+        writeRaw(indexPart(index));
+        writeRaw(typeAndField);
+        out.write('"');
+    }
+
+    /** A delta's frame from its value's closing quote on. */
+    private void deltaAfterValue() {
+        out.write('"');
+        writeRaw(DELTA_TAIL);
+    }
+
+    private static SerializedString indexPart(int index) {
+        return index < SMALL_INDEXES.length ? SMALL_INDEXES[index] : new SerializedString(Integer.toString(index));
     }
 
     private void writeRaw(SerializedString s) {

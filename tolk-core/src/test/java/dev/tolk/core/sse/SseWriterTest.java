@@ -38,7 +38,7 @@ class SseWriterTest {
         String data = written.substring("event: content_block_delta\ndata: ".length(), written.length() - 2);
         assertThat(data).doesNotContain("\n", "\r");
         assertThat(Json.MAPPER.readTree(data)).isEqualTo(event);
-        if (text.chars().allMatch(c -> c >= ' ' && c <= '~')) { // Jackson's exact bytes (non-ASCII it may escape)
+        if (text.chars().allMatch(c -> c >= ' ' && c <= 0x7F)) { // Jackson's exact bytes (non-ASCII it may escape)
             assertThat(data).isEqualTo(Json.MAPPER.writeValueAsString(event));
         }
         assertThat(out.toString()).startsWith("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":3}\n\n");

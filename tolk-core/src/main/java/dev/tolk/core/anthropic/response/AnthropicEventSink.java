@@ -21,8 +21,8 @@ public interface AnthropicEventSink {
     void thinkingDelta(int index, String thinking);
 
     /**
-     * {@link #textDelta} whose text is {@code plain[off, off+len)}: ASCII from the space up other than {@code "}
-     * and {@code \\}, so its bytes are its characters and its JSON string content. A sink that writes JSON copies them.
+     * {@link #textDelta} whose text is {@code plain[off, off+len)}, bytes that are plain
+     * ({@link dev.tolk.core.json.Json#isPlainStringChar}), so its bytes are its characters and its JSON string content. A sink that writes JSON copies them.
      */
     default void plainTextDelta(int index, byte[] plain, int off, int len) {
         textDelta(index, new String(plain, off, len, java.nio.charset.StandardCharsets.ISO_8859_1));

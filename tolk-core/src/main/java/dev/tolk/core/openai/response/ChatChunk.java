@@ -18,6 +18,11 @@ import java.util.List;
 public record ChatChunk(boolean hasChoice, String content, String reasoning, List<ToolCallDelta> toolCalls,
                         String finishReason, Object stopReason, ChatUsage usage, UpstreamError error) {
 
+    /** A chunk that holds only {@code text}: reasoning when {@code reasoning}, else content. */
+    public static ChatChunk text(String text, boolean reasoning) {
+        return new ChatChunk(true, reasoning ? null : text, reasoning ? text : null, List.of(), null, null, null, null);
+    }
+
     /** A {@code tool_calls[]} fragment; fields absent in the fragment are null ({@code index} defaults to 0). */
     public record ToolCallDelta(int index, String id, String name, String arguments) {}
 

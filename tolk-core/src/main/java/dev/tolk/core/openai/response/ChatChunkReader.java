@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 import dev.tolk.core.json.Json;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * Reads the chunks of one upstream stream. Gives the same {@link ChatChunk} as {@link ChatChunkParser#parse} for
@@ -167,8 +166,9 @@ public final class ChatChunkReader {
 
     /**
      * The length of the chunk that starts at {@code buf[off]} (and ends before {@code end}) when it is the template
-     * with another printable-ASCII string, found without knowing where the chunk ends: the template's bytes before
-     * the string, a string without quote, backslash or control characters, the template's bytes after it. Else -1,
+     * with another plain string ({@link Json#isPlainStringChar}: no quote, backslash, control or non-ASCII
+     * character), found without knowing where the chunk ends: the template's bytes before the string, the string,
+     * the template's bytes after it. Else -1,
      * also when the template spans lines. Such a chunk holds no CR or LF, so the SSE decoder can hand it over
      * without scanning its line ({@link dev.tolk.core.sse.SseDecoder.Listener#knownDataLength}); {@link #read} of
      * exactly this chunk then takes it as recognised here.
@@ -183,7 +183,7 @@ public final class ChatChunkReader {
         }
         int q = off + p + 1;
         int limit = end - s;
-        while (q < limit && isPlainStringByte(buf[q])) {
+        while (q < limit && Json.isPlainStringChar(buf[q])) {
             q++;
         }
         if (q >= limit || buf[q] != '"' || !Arrays.equals(buf, q + 1, q + 1 + s, template, templateLen - s, templateLen)) {
@@ -198,7 +198,7 @@ public final class ChatChunkReader {
 
     /**
      * Whether {@code buf[off, off+len)} is the chunk {@link #templateChunkLength} recognised last, a text chunk whose
-     * text is at {@link #recognisedTextOffset()} (plain bytes: printable ASCII but {@code "} and {@code \\}); then it
+     * text is at {@link #recognisedTextOffset()} (plain bytes, {@link Json#isPlainStringChar}); then it
      * counts as read, instead of {@link #read}. Either way the chunk is forgotten.
      */
     public boolean takeRecognised(byte[] buf, int off, int len) {
@@ -232,27 +232,15 @@ public final class ChatChunkReader {
         knownBuf = null;
     }
 
-    /**
-     * ASCII from the space up, but {@code "} and {@code \\}: a JSON string's byte that is its own character (DEL
-     * included, which JSON does not escape and Jackson writes as it is).
-     */
-    private static boolean isPlainStringByte(byte b) {
-        return b >= 0x20 && b != '"' && b != '\\'; // bytes >= 0x80 are negative
-    }
-
     /** Reads the chunk in {@code buf[off, off+len)}, which must be one whole SSE data payload. */
     public ChatChunk read(byte[] buf, int off, int len) throws IOException {
         if (broken) {
             throw new IOException("the stream's parser failed on an earlier chunk");
         }
-        if (buf == knownBuf && off == knownOff && len == knownLen) {
-            knownBuf = null;
-            templateHits++;
-            String text = new String(buf, knownTextOff, off + len - suffixLen - 1 - knownTextOff,
-                    java.nio.charset.StandardCharsets.ISO_8859_1);
-            return templateIsReasoning ? textChunk(null, text) : textChunk(text, null);
+        if (takeRecognised(buf, off, len)) {
+            return ChatChunk.text(new String(buf, knownTextOff, recognisedTextLength(),
+                    java.nio.charset.StandardCharsets.ISO_8859_1), templateIsReasoning);
         }
-        knownBuf = null;
         ChatChunk fast = fromTemplate(buf, off, len);
         if (fast != null) {
             return fast;
@@ -301,7 +289,7 @@ public final class ChatChunkReader {
             return null;
         }
         templateHits++;
-        return templateIsReasoning ? textChunk(null, text) : textChunk(text, null);
+        return ChatChunk.text(text, templateIsReasoning);
     }
 
     /**
@@ -338,12 +326,12 @@ public final class ChatChunkReader {
     }
 
     /**
-     * The string between the quotes when it is printable ASCII without {@code "} or {@code \\}: such a JSON string
+     * The string between the quotes when all its bytes are plain ({@link Json#isPlainStringChar}): such a JSON string
      * is its own value, byte for byte (most of what a model writes is), so Jackson is not needed to read it.
      */
     private static String printableAscii(byte[] buf, int off, int len) {
         for (int i = off, end = off + len; i < end; i++) {
-            if (!isPlainStringByte(buf[i])) {
+            if (!Json.isPlainStringChar(buf[i])) {
                 return null;
             }
         }
@@ -397,10 +385,6 @@ public final class ChatChunkReader {
 
     private static boolean isWhitespace(byte b) {
         return b == ' ' || b == '\t' || b == '\n' || b == '\r';
-    }
-
-    private static ChatChunk textChunk(String content, String reasoning) {
-        return new ChatChunk(true, content, reasoning, List.of(), null, null, null, null);
     }
 
     private static JsonParser nonBlockingParser() {

@@ -133,7 +133,7 @@ public final class StreamTranslator {
             return;
         }
         String text = new String(plain, off, len, java.nio.charset.StandardCharsets.ISO_8859_1);
-        onChunk(new ChatChunk(true, reasoning ? null : text, reasoning ? text : null, List.of(), null, null, null, null));
+        onChunk(ChatChunk.text(text, reasoning));
     }
 
     /** {@code data: [DONE]}. */
