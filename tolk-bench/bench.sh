@@ -18,5 +18,14 @@ if ! command -v wrk >/dev/null 2>&1; then
   command -v wrk >/dev/null 2>&1 || echo "bench: wrk not available; using the Java load generator" >&2
 fi
 
+# The reference hop at 50 streams is HAProxy (forwards, translates nothing); optional, installed the same way.
+if ! command -v haproxy >/dev/null 2>&1 && [[ " $* " != *" --no-reference "* ]]; then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "bench: installing haproxy (apt-get install -y haproxy)..." >&2
+    { apt-get install -y -qq haproxy || { apt-get update -qq && apt-get install -y -qq haproxy; }; } >/dev/null 2>&1 || true
+  fi
+  command -v haproxy >/dev/null 2>&1 || echo "bench: haproxy not available; no reference hop" >&2
+fi
+
 exec "$JAVA" -Xmx1g -jar "$ROOT/tolk-bench/target/tolk-bench.jar" \
   --tolk-jar "$ROOT/tolk-server/target/tolk.jar" --java "$JAVA" "$@"

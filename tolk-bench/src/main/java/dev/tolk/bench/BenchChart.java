@@ -20,6 +20,7 @@ final class BenchChart {
     static final Color DIRECT = new Color(0x9AA5B1);
     static final Color TOLK = new Color(0x2F6FDB);
     static final Color TARGET = new Color(0xD9480F);
+    static final Color REFERENCE = new Color(0xE8A317);
     private static final int PANEL_W = 440;
     private static final int PANEL_H = 300;
     private static final int COLS = 3;
@@ -51,6 +52,14 @@ final class BenchChart {
                 + BenchSettings.STREAM_CHUNKS + "-chunk streams; medians; " + r.path("timestamp").asText().replaceAll("\\.\\d+Z$", "Z")
                 + (r.path("quick").asBoolean() ? " (QUICK run: not meaningful)" : ""), 20, 52);
         legend(g, img.getWidth() - 260, 22);
+        JsonNode ref = r.path("concurrent").path("reference");
+        if (!ref.isMissingNode()) {
+            int x = img.getWidth() - 560;
+            g.setColor(REFERENCE);
+            g.fillRect(x, 22, 14, 14);
+            g.setColor(Color.BLACK);
+            g.drawString(ref.path("name").asText() + " (a hop, no translation)", x + 20, 34);
+        }
         for (int i = 0; i < panels.size(); i++) {
             drawPanel(g, panels.get(i), (i % COLS) * PANEL_W, headerH + (i / COLS) * PANEL_H);
         }
@@ -82,10 +91,14 @@ final class BenchChart {
         JsonNode c = r.path("concurrent");
         JsonNode cc = r.path("claudeCode").path("concurrent");
         String[] loads = {"200-chunk", "Claude Code req."};
-        p.add(new Panel("50 concurrent streams: requests/s", loads,
-                List.of(new Series("direct", DIRECT, pair(c.path("direct"), cc.path("direct"), "requestsPerSecond")),
-                        new Series("Tolk", TOLK, pair(c.path("tolk"), cc.path("tolk"), "requestsPerSecond"))),
-                Double.NaN, null));
+        List<Series> rates = new ArrayList<>(List.of(
+                new Series("direct", DIRECT, pair(c.path("direct"), cc.path("direct"), "requestsPerSecond")),
+                new Series("Tolk", TOLK, pair(c.path("tolk"), cc.path("tolk"), "requestsPerSecond"))));
+        if (c.has("reference")) {
+            rates.add(new Series(c.path("reference").path("name").asText(), REFERENCE,
+                    new double[] {c.path("reference").path("requestsPerSecond").asDouble(Double.NaN), Double.NaN}));
+        }
+        p.add(new Panel("50 concurrent streams: requests/s", loads, rates, Double.NaN, null));
         p.add(new Panel("50 concurrent streams: p99 latency (ms)", loads,
                 List.of(new Series("direct", DIRECT, pair(c.path("direct"), cc.path("direct"), "p99Ms")),
                         new Series("Tolk", TOLK, pair(c.path("tolk"), cc.path("tolk"), "p99Ms"))),

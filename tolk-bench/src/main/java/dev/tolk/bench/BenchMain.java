@@ -51,6 +51,9 @@ public final class BenchMain implements Callable<Integer> {
             + "(sequential, concurrent, claude, idle, slow, startup, jmh); for profiling one of them.")
     Set<String> only = Set.of();
 
+    @Option(names = "--no-reference", description = "Leave out the reference hop (HAProxy, when installed) at 50 streams.")
+    boolean noReference;
+
     @Option(names = "--slow-streams", description = "Override the number of slow streams.")
     Integer slowStreams;
 
@@ -104,7 +107,7 @@ public final class BenchMain implements Callable<Integer> {
             settings = settings.withSlowStreams(slowStreams);
         }
         BenchRun run = new BenchRun(settings, launcher, work,
-                fixturesDir(), gen, System.getProperty("java.class.path"), only);
+                fixturesDir(), gen, System.getProperty("java.class.path"), only, !noReference);
         ObjectNode result = run.run();
         BenchRun.write(result, resultsDir, stamp);
         BenchChart.write(result, chartPath());

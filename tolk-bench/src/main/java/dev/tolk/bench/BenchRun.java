@@ -22,12 +22,14 @@ final class BenchRun {
     private final LoadGenerator generator;
     private final String benchClassPath;
     private final java.util.Set<String> only;
+    private final boolean referenceProxy;
     private final ObjectNode root = BenchJson.MAPPER.createObjectNode();
     private final ArrayNode harnessErrors = root.putArray("harnessErrors");
 
     BenchRun(BenchSettings settings, Launcher launcher, Path workDir, Path fixturesDir, LoadGenerator generator,
-             String benchClassPath, java.util.Set<String> only) {
+             String benchClassPath, java.util.Set<String> only, boolean referenceProxy) {
         this.only = only;
+        this.referenceProxy = referenceProxy;
         this.settings = settings;
         this.launcher = launcher;
         this.workDir = workDir;
@@ -79,7 +81,7 @@ final class BenchRun {
             // under load first: its warm-up is what lets the JIT finish with the gateway (and the simulator), so the
             // one-at-a-time figures that follow are those of a gateway that has been running, not of one starting up
             // (start-up is measured on its own below)
-            step("concurrent 200-chunk", () -> root.set("concurrent", concurrent(direct, tolk, rig)));
+            step("concurrent 200-chunk", () -> root.set("concurrent", concurrentWithReference(direct, tolk, rig)));
             step("sequential 200-chunk", () -> root.set("sequential", SequentialBench.run(direct, tolk,
                     settings.sequentialWarmup(), settings.sequentialRounds(), rig.gateway())));
             step("claude code request", () -> root.set("claudeCode", claudeCode(rig, model)));
@@ -116,11 +118,35 @@ final class BenchRun {
         ArrayNode directWarmup = warmUp(direct);
         ArrayNode tolkWarmup = warmUp(tolk);
         SimControl.awaitIdle(rig.simPort(), Duration.ofSeconds(10));
-        ObjectNode out = LoadBench.run(generator, direct, tolk, settings.loadConnections(), settings.loadRound(),
+        ObjectNode out = LoadBench.run(generator, direct, tolk, null, settings.loadConnections(), settings.loadRound(),
                 settings.loadRounds(), rig.gateway(), rig.simPort());
         out.set("warmupRequestsPerSecondDirect", directWarmup);
         out.set("warmupRequestsPerSecondTolk", tolkWarmup);
         return out;
+    }
+
+    /** The 200-chunk load, with HAProxy as a third side when it is installed and not turned off. */
+    private ObjectNode concurrentWithReference(Endpoint direct, Endpoint tolk, Rig rig) throws Exception {
+        java.util.Optional<String> version = referenceProxy ? ReferenceProxy.installedVersion() : java.util.Optional.empty();
+        if (version.isEmpty()) {
+            ObjectNode out = concurrent(direct, tolk, rig);
+            out.put("referenceSkipped", referenceProxy ? "haproxy is not installed" : "--no-reference");
+            return out;
+        }
+        try (ReferenceProxy proxy = ReferenceProxy.start(version.get(), rig.simPort(), workDir.resolve("haproxy"))) {
+            Endpoint via = proxy.endpoint(direct.body());
+            ArrayNode directWarmup = warmUp(direct);
+            ArrayNode tolkWarmup = warmUp(tolk);
+            // no JIT to wait for: one window, for the proxy's connections to the simulator to be open
+            generator.run(via, settings.loadConnections(), settings.quick() ? settings.loadWarmup() : BenchSettings.WARMUP_WINDOW);
+            SimControl.awaitIdle(rig.simPort(), Duration.ofSeconds(10));
+            ObjectNode out = LoadBench.run(generator, direct, tolk,
+                    new LoadBench.Reference(version.get(), via, proxy.process()), settings.loadConnections(),
+                    settings.loadRound(), settings.loadRounds(), rig.gateway(), rig.simPort());
+            out.set("warmupRequestsPerSecondDirect", directWarmup);
+            out.set("warmupRequestsPerSecondTolk", tolkWarmup);
+            return out;
+        }
     }
 
     /**

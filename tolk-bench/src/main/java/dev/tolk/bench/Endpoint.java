@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
  * One side of a comparison: where to send a streaming request and how to recognise its first text delta and
  * its end in the response bytes.
  *
- * @param name             "direct" or "tolk"
+ * @param name             "direct", "tolk" or "haproxy" (the reference hop)
  * @param port             127.0.0.1 port
  * @param path             request path
  * @param body             request body (JSON)
@@ -28,6 +28,10 @@ record Endpoint(String name, int port, String path, byte[] body, String extraHea
         return new Endpoint("tolk", port, "/v1/messages", body,
                 "anthropic-version: 2023-06-01\r\nx-api-key: bench\r\n",
                 bytes("\"text_delta\""), bytes("event: message_stop"));
+    }
+
+    Endpoint named(String newName) {
+        return new Endpoint(newName, port, path, body, extraHeaders, firstTextPattern, endPattern);
     }
 
     Endpoint withPort(int newPort) {

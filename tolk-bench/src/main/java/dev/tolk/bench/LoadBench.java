@@ -9,16 +9,23 @@ import java.util.List;
 
 /**
  * Fixed concurrency for a bounded time, direct and through the gateway in alternating rounds; the gateway's
- * CPU time and resident memory are read from /proc around and during each of its rounds.
+ * CPU time and resident memory are read from /proc around and during each of its rounds. A reference hop
+ * ({@link ReferenceProxy}), when given, gets a round of its own after each pair, its CPU read the same way.
  */
 final class LoadBench {
     private LoadBench() {}
 
-    static ObjectNode run(LoadGenerator gen, Endpoint direct, Endpoint tolk, int connections, Duration perRound,
-                          int rounds, ManagedProcess gateway, int simPort) throws IOException, InterruptedException {
+    /** A reference hop's endpoint and the process whose CPU its rounds are charged with. */
+    record Reference(String version, Endpoint endpoint, ManagedProcess process) {}
+
+    static ObjectNode run(LoadGenerator gen, Endpoint direct, Endpoint tolk, Reference reference, int connections,
+                          Duration perRound, int rounds, ManagedProcess gateway, int simPort)
+            throws IOException, InterruptedException {
         List<LoadResult> d = new ArrayList<>();
         List<LoadResult> t = new ArrayList<>();
+        List<LoadResult> ref = new ArrayList<>();
         List<Double> cpuPerRequest = new ArrayList<>();
+        List<Double> refCpuPerRequest = new ArrayList<>();
         long peakRssKib = 0;
         long simAborted = 0;
         ArrayNode roundsJson = BenchJson.MAPPER.createArrayNode();
@@ -53,6 +60,19 @@ final class LoadBench {
                 round.put("upstreamAborted", aborted);
                 simAborted += aborted;
             }
+            if (reference != null) {
+                ObjectNode round = roundsJson.addObject();
+                round.put("side", reference.endpoint().name());
+                long cpuBefore = reference.process().sample().cpuMillis();
+                LoadResult res = gen.run(reference.endpoint(), connections, perRound);
+                ref.add(res);
+                put(round, res);
+                double perReq = res.requests() == 0 ? Double.NaN
+                        : (double) (reference.process().sample().cpuMillis() - cpuBefore) / res.requests();
+                refCpuPerRequest.add(perReq);
+                round.put("proxyCpuMsPerRequest", perReq);
+                SimControl.awaitIdle(simPort, Duration.ofSeconds(10));
+            }
         }
         ObjectNode out = BenchJson.MAPPER.createObjectNode();
         out.put("generator", gen.name());
@@ -65,6 +85,12 @@ final class LoadBench {
         out.put("gatewayPeakRssMib", peakRssKib / 1024.0);
         out.put("gatewayHwmMib", gateway.sample().hwmMib());
         out.put("upstreamAborted", simAborted);
+        if (reference != null) {
+            ObjectNode r = summary(ref);
+            r.put("name", reference.version());
+            r.put("proxyCpuMsPerRequest", Stats.median(refCpuPerRequest));
+            out.set("reference", r);
+        }
         out.set("roundsDetail", roundsJson);
         return out;
     }

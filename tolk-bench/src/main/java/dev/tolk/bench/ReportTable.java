@@ -115,6 +115,15 @@ final class ReportTable {
         double cpu = con.path("gatewayCpuMsPerRequest").asDouble(Double.NaN);
         rows.add(new Row(label + ", " + c + ": gateway CPU per request", Double.NaN, cpu, "ms",
                 withTargets ? "≤ 0.5" : "", withTargets ? cpu <= 0.5 : null));
+        JsonNode ref = con.path("reference");
+        if (!ref.isMissingNode()) {
+            // the hop's figure goes in the Tolk column, so that its ratio to direct is printed next to Tolk's
+            String via = label + ", " + c + " through " + ref.path("name").asText() + " (reference hop, no translation)";
+            rows.add(new Row(via + ": requests/s", dr, ref.path("requestsPerSecond").asDouble(Double.NaN), "req/s", "",
+                    null));
+            rows.add(new Row(via + ": proxy CPU per request", Double.NaN,
+                    ref.path("proxyCpuMsPerRequest").asDouble(Double.NaN), "ms", "", null));
+        }
     }
 
     static String markdown(JsonNode r) {

@@ -43,6 +43,13 @@ class QuickBenchEndToEndTest {
         assertThat(result.at("/slowStreams/tolk/upstreamStillActive").asLong()).isZero();
         assertThat(result.at("/startup/readyMs").asDouble()).isPositive();
         assertThat(result.path("jmh").size()).isGreaterThanOrEqualTo(3);
+        if (ReferenceProxy.installedVersion().isPresent()) {
+            assertThat(result.at("/concurrent/reference/requests").asLong()).as("reference hop").isPositive();
+            assertThat(result.at("/concurrent/reference/errors").asLong(-1)).as("reference hop").isZero();
+            assertThat(ReportTable.markdown(result)).contains("through HAProxy ");
+        } else {
+            assertThat(result.at("/concurrent/referenceSkipped").asText()).isEqualTo("haproxy is not installed");
+        }
         assertThat(ReportTable.markdown(result)).contains("Tolk/direct");
     }
 
