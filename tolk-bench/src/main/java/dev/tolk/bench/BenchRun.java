@@ -22,14 +22,14 @@ final class BenchRun {
     private final LoadGenerator generator;
     private final String benchClassPath;
     private final java.util.Set<String> only;
-    private final boolean referenceProxy;
+    private final boolean withReference;
     private final ObjectNode root = BenchJson.MAPPER.createObjectNode();
     private final ArrayNode harnessErrors = root.putArray("harnessErrors");
 
     BenchRun(BenchSettings settings, Launcher launcher, Path workDir, Path fixturesDir, LoadGenerator generator,
-             String benchClassPath, java.util.Set<String> only, boolean referenceProxy) {
+             String benchClassPath, java.util.Set<String> only, boolean withReference) {
         this.only = only;
-        this.referenceProxy = referenceProxy;
+        this.withReference = withReference;
         this.settings = settings;
         this.launcher = launcher;
         this.workDir = workDir;
@@ -114,12 +114,18 @@ final class BenchRun {
         return root;
     }
 
-    private ObjectNode concurrent(Endpoint direct, Endpoint tolk, Rig rig) throws Exception {
+    private ObjectNode concurrent(Endpoint direct, Endpoint tolk, Rig rig, LoadBench.Reference reference)
+            throws Exception {
         ArrayNode directWarmup = warmUp(direct);
         ArrayNode tolkWarmup = warmUp(tolk);
+        if (reference != null) {
+            // no JIT to wait for: one window, for the proxy's connections to the simulator to be open
+            generator.run(reference.endpoint(), settings.loadConnections(),
+                    settings.quick() ? settings.loadWarmup() : BenchSettings.WARMUP_WINDOW);
+        }
         SimControl.awaitIdle(rig.simPort(), Duration.ofSeconds(10));
-        ObjectNode out = LoadBench.run(generator, direct, tolk, null, settings.loadConnections(), settings.loadRound(),
-                settings.loadRounds(), rig.gateway(), rig.simPort());
+        ObjectNode out = LoadBench.run(generator, direct, tolk, reference, settings.loadConnections(),
+                settings.loadRound(), settings.loadRounds(), rig.gateway(), rig.simPort());
         out.set("warmupRequestsPerSecondDirect", directWarmup);
         out.set("warmupRequestsPerSecondTolk", tolkWarmup);
         return out;
@@ -127,25 +133,15 @@ final class BenchRun {
 
     /** The 200-chunk load, with HAProxy as a third side when it is installed and not turned off. */
     private ObjectNode concurrentWithReference(Endpoint direct, Endpoint tolk, Rig rig) throws Exception {
-        java.util.Optional<String> version = referenceProxy ? ReferenceProxy.installedVersion() : java.util.Optional.empty();
-        if (version.isEmpty()) {
-            ObjectNode out = concurrent(direct, tolk, rig);
-            out.put("referenceSkipped", referenceProxy ? "haproxy is not installed" : "--no-reference");
+        java.util.Optional<String> name = withReference ? ReferenceProxy.installedVersion() : java.util.Optional.empty();
+        if (name.isEmpty()) {
+            ObjectNode out = concurrent(direct, tolk, rig, null);
+            out.put("referenceSkipped", withReference ? "haproxy is not installed" : "--no-reference");
             return out;
         }
-        try (ReferenceProxy proxy = ReferenceProxy.start(version.get(), rig.simPort(), workDir.resolve("haproxy"))) {
-            Endpoint via = proxy.endpoint(direct.body());
-            ArrayNode directWarmup = warmUp(direct);
-            ArrayNode tolkWarmup = warmUp(tolk);
-            // no JIT to wait for: one window, for the proxy's connections to the simulator to be open
-            generator.run(via, settings.loadConnections(), settings.quick() ? settings.loadWarmup() : BenchSettings.WARMUP_WINDOW);
-            SimControl.awaitIdle(rig.simPort(), Duration.ofSeconds(10));
-            ObjectNode out = LoadBench.run(generator, direct, tolk,
-                    new LoadBench.Reference(version.get(), via, proxy.process()), settings.loadConnections(),
-                    settings.loadRound(), settings.loadRounds(), rig.gateway(), rig.simPort());
-            out.set("warmupRequestsPerSecondDirect", directWarmup);
-            out.set("warmupRequestsPerSecondTolk", tolkWarmup);
-            return out;
+        try (ReferenceProxy proxy = ReferenceProxy.start(rig.simPort(), workDir.resolve("haproxy"))) {
+            return concurrent(direct, tolk, rig,
+                    new LoadBench.Reference(name.get(), proxy.endpoint(direct.body()), proxy.process()));
         }
     }
 
@@ -182,7 +178,7 @@ final class BenchRun {
         ObjectNode out = BenchJson.MAPPER.createObjectNode();
         out.set("sequential", SequentialBench.run(direct, tolk, settings.sequentialWarmup() / 5,
                 settings.realisticRounds(), rig.gateway()));
-        out.set("concurrent", concurrent(direct, tolk, rig));
+        out.set("concurrent", concurrent(direct, tolk, rig, null));
         return out;
     }
 

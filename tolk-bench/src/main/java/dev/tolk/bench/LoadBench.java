@@ -15,8 +15,8 @@ import java.util.List;
 final class LoadBench {
     private LoadBench() {}
 
-    /** A reference hop's endpoint and the process whose CPU its rounds are charged with. */
-    record Reference(String version, Endpoint endpoint, ManagedProcess process) {}
+    /** A reference hop: its name ("HAProxy 2.6.12"), endpoint, and the process whose CPU its rounds are charged with. */
+    record Reference(String name, Endpoint endpoint, ManagedProcess process) {}
 
     static ObjectNode run(LoadGenerator gen, Endpoint direct, Endpoint tolk, Reference reference, int connections,
                           Duration perRound, int rounds, ManagedProcess gateway, int simPort)
@@ -47,7 +47,7 @@ final class LoadBench {
                         t.add(res);
                         put(round, res);
                         long cpu = gateway.sample().cpuMillis() - cpuBefore;
-                        double perReq = res.requests() == 0 ? Double.NaN : (double) cpu / res.requests();
+                        double perReq = perRequest(cpu, res);
                         cpuPerRequest.add(perReq);
                         round.put("gatewayCpuMsPerRequest", perReq);
                         round.put("gatewayCpuCores", cpu / 1000.0 / res.seconds());
@@ -67,8 +67,7 @@ final class LoadBench {
                 LoadResult res = gen.run(reference.endpoint(), connections, perRound);
                 ref.add(res);
                 put(round, res);
-                double perReq = res.requests() == 0 ? Double.NaN
-                        : (double) (reference.process().sample().cpuMillis() - cpuBefore) / res.requests();
+                double perReq = perRequest(reference.process().sample().cpuMillis() - cpuBefore, res);
                 refCpuPerRequest.add(perReq);
                 round.put("proxyCpuMsPerRequest", perReq);
                 SimControl.awaitIdle(simPort, Duration.ofSeconds(10));
@@ -87,12 +86,16 @@ final class LoadBench {
         out.put("upstreamAborted", simAborted);
         if (reference != null) {
             ObjectNode r = summary(ref);
-            r.put("name", reference.version());
+            r.put("name", reference.name());
             r.put("proxyCpuMsPerRequest", Stats.median(refCpuPerRequest));
             out.set("reference", r);
         }
         out.set("roundsDetail", roundsJson);
         return out;
+    }
+
+    private static double perRequest(long cpuMillis, LoadResult r) {
+        return r.requests() == 0 ? Double.NaN : (double) cpuMillis / r.requests();
     }
 
     private static void put(ObjectNode n, LoadResult r) {

@@ -18,12 +18,10 @@ import java.util.concurrent.TimeUnit;
 final class ReferenceProxy implements AutoCloseable {
     private final ManagedProcess process;
     private final int port;
-    private final String version;
 
-    private ReferenceProxy(ManagedProcess process, int port, String version) {
+    private ReferenceProxy(ManagedProcess process, int port) {
         this.process = process;
         this.port = port;
-        this.version = version;
     }
 
     /** The installed HAProxy's name and version ("HAProxy 2.6.12"), or empty when there is none. */
@@ -53,7 +51,7 @@ final class ReferenceProxy implements AutoCloseable {
      * stays small (50 streams need 100 sockets): HAProxy refuses to start when the open-file limit is below what
      * it would need for {@code maxconn}.
      */
-    static ReferenceProxy start(String version, int simPort, Path workDir) throws IOException {
+    static ReferenceProxy start(int simPort, Path workDir) throws IOException {
         int port = FreePort.pick();
         Path config = workDir.resolve("haproxy.cfg");
         Files.createDirectories(workDir);
@@ -77,7 +75,7 @@ final class ReferenceProxy implements AutoCloseable {
         // -db: stay in the foreground, so the process is ours to measure and stop
         ManagedProcess p = ManagedProcess.start(List.of("haproxy", "-db", "-f", config.toString()),
                 workDir.resolve("haproxy.log"), line -> false);
-        ReferenceProxy proxy = new ReferenceProxy(p, port, version);
+        ReferenceProxy proxy = new ReferenceProxy(p, port);
         try {
             SimControl.awaitUp(port, Duration.ofSeconds(10)); // a simulator answer through the proxy: it forwards
             return proxy;
@@ -93,10 +91,6 @@ final class ReferenceProxy implements AutoCloseable {
 
     ManagedProcess process() {
         return process;
-    }
-
-    String version() {
-        return version;
     }
 
     @Override
