@@ -9,8 +9,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
- * The one shared Jackson configuration of Tolk. Every class that reads or writes JSON uses {@link #MAPPER}
- * or {@link #FACTORY}; nothing else creates an {@code ObjectMapper}.
+ * The one shared Jackson configuration of Tolk. Every class of the core, the gateway and the SDK adapter that reads
+ * or writes JSON uses {@link #MAPPER} or {@link #FACTORY} (the gateway's YAML config is read through {@link #MAPPER}
+ * too). Only the simulator, which must not depend on tolk-core, and the benchmark harness's result files (pretty
+ * printed, independent of the wire settings) keep mappers of their own.
  *
  * <p>Limits: nesting depth 256 and string length 64 MiB, so hostile input fails fast with a parse error
  * (which the caller turns into a 400) instead of exhausting the stack or heap.

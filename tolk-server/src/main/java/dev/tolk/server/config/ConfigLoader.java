@@ -2,8 +2,8 @@ package dev.tolk.server.config;
 
 import dev.tolk.core.translate.models.ModelRoute;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.tolk.core.json.Json;
 import dev.tolk.core.translate.InlineSystemPolicy;
 import dev.tolk.core.translate.PdfPolicy;
 import dev.tolk.core.translate.ReasoningStyle;
@@ -54,6 +54,8 @@ import java.util.Set;
  * </table>
  */
 public final class ConfigLoader {
+    /** YAML is read through the shared {@link Json#MAPPER}: only the parser differs. */
+    private static final YAMLFactory YAML = new YAMLFactory();
     static final Set<String> YAML_KEYS = Set.of("host", "port", "upstream", "upstream-api-key", "model", "models",
             "max-model-len", "api-keys", "allow-unauthenticated", "reasoning-style", "inline-system", "pdf",
             "text-tool-calls", "replay-thinking", "ping-interval-seconds", "max-body-bytes", "log-bodies",
@@ -143,7 +145,7 @@ public final class ConfigLoader {
     private JsonNode readYaml(Path path) throws ConfigException {
         JsonNode root;
         try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(path));
+            root = Json.MAPPER.readTree(YAML.createParser(Files.readString(path)));
         } catch (IOException e) {
             throw new ConfigException("cannot read config file " + path + ": " + e.getMessage());
         }
