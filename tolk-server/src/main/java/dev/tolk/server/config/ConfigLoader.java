@@ -132,13 +132,14 @@ public final class ConfigLoader {
             throw new ConfigException("connect-timeout-seconds, upstream-timeout-seconds and header-timeout-seconds "
                     + "must be at least 1");
         }
-        GatewayConfig c = GatewayConfig.defaults(upstream).withHost(host).withPort(port).withUpstream(upstream, sim)
-                .withUpstreamApiKey(key).withDefaultModel(model).withRoutes(routes).withMaxModelLen(lens)
-                .withApiKeys(keys).withAllowUnauthenticated(allowUnauth).withTranslation(t)
-                .withPingInterval(Duration.ofSeconds(ping)).withMaxBodyBytes(maxBody).withLogBodies(logBodies)
-                .withShutdownGrace(Duration.ofSeconds(grace))
-                .withTimeouts(Duration.ofSeconds(connectTimeout), Duration.ofSeconds(upstreamTimeout))
-                .withHeaderTimeout(Duration.ofSeconds(headerTimeout));
+        GatewayConfig c = GatewayConfig.builder().host(host).port(port).upstream(upstream).upstreamSim(sim)
+                .upstreamApiKey(key).defaultModel(model).routes(routes).maxModelLen(lens)
+                .apiKeys(keys).allowUnauthenticated(allowUnauth).translation(t)
+                .pingInterval(Duration.ofSeconds(ping)).maxBodyBytes(maxBody).logBodies(logBodies)
+                .shutdownGrace(Duration.ofSeconds(grace))
+                .connectTimeout(Duration.ofSeconds(connectTimeout)).upstreamTimeout(Duration.ofSeconds(upstreamTimeout))
+                .headerTimeout(Duration.ofSeconds(headerTimeout))
+                .build();
         return new Loaded(c, Map.copyOf(sources), List.copyOf(warnings));
     }
 

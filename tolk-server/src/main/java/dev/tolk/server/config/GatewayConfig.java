@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * The gateway's effective configuration, validated. Built by {@link ConfigLoader} (flags &gt; environment &gt;
- * YAML &gt; defaults) or programmatically with {@link #defaults(URI)} and the {@code with…} methods.
+ * YAML &gt; defaults) or programmatically with {@link #builder()} (or {@link #defaults(URI)} and the {@code with…} methods).
  *
  * @param upstreamSim true when the upstream is the built-in simulator (printed as such)
  * @param upstreamTimeout the longest the upstream may stay silent: before its response headers or between chunks
@@ -46,74 +46,148 @@ public record GatewayConfig(
     }
 
     public static GatewayConfig defaults(URI upstream) {
-        return new GatewayConfig(DEFAULT_HOST, DEFAULT_PORT, upstream, false, null, null, List.of(), Map.of(), List.of(),
-                false, TranslationOptions.defaults(), Duration.ofSeconds(5), DEFAULT_MAX_BODY_BYTES, false,
-                Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofSeconds(30));
+        return new Builder().upstream(upstream).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.host = host;
+        b.port = port;
+        b.upstream = upstream;
+        b.upstreamSim = upstreamSim;
+        b.upstreamApiKey = upstreamApiKey;
+        b.defaultModel = defaultModel;
+        b.routes = routes;
+        b.maxModelLen = maxModelLen;
+        b.apiKeys = apiKeys;
+        b.allowUnauthenticated = allowUnauthenticated;
+        b.translation = translation;
+        b.pingInterval = pingInterval;
+        b.maxBodyBytes = maxBodyBytes;
+        b.logBodies = logBodies;
+        b.shutdownGrace = shutdownGrace;
+        b.connectTimeout = connectTimeout;
+        b.upstreamTimeout = upstreamTimeout;
+        b.headerTimeout = headerTimeout;
+        return b;
     }
 
     public GatewayConfig withPort(int v) {
-        return new GatewayConfig(host, v, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
+        return toBuilder().port(v).build();
     }
 
     public GatewayConfig withHost(String v) {
-        return new GatewayConfig(v, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
+        return toBuilder().host(v).build();
     }
 
     public GatewayConfig withUpstream(URI v, boolean sim) {
-        return new GatewayConfig(host, port, v, sim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
+        return toBuilder().upstream(v).upstreamSim(sim).build();
     }
 
     public GatewayConfig withUpstreamApiKey(String v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, v, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
+        return toBuilder().upstreamApiKey(v).build();
     }
 
     public GatewayConfig withDefaultModel(String v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, v, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
+        return toBuilder().defaultModel(v).build();
     }
 
     public GatewayConfig withRoutes(List<ModelRoute> v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, v, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
+        return toBuilder().routes(v).build();
     }
 
     public GatewayConfig withMaxModelLen(Map<String, Integer> v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, v, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
+        return toBuilder().maxModelLen(v).build();
     }
 
     public GatewayConfig withApiKeys(List<String> v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, v, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
+        return toBuilder().apiKeys(v).build();
     }
 
     public GatewayConfig withAllowUnauthenticated(boolean v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, v, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
+        return toBuilder().allowUnauthenticated(v).build();
     }
 
     public GatewayConfig withTranslation(TranslationOptions v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, v, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
+        return toBuilder().translation(v).build();
     }
 
     public GatewayConfig withPingInterval(Duration v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, v, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
+        return toBuilder().pingInterval(v).build();
     }
 
     public GatewayConfig withMaxBodyBytes(long v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, v, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
+        return toBuilder().maxBodyBytes(v).build();
     }
 
     public GatewayConfig withLogBodies(boolean v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, v, shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
+        return toBuilder().logBodies(v).build();
     }
 
     public GatewayConfig withShutdownGrace(Duration v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, v, connectTimeout, upstreamTimeout, headerTimeout);
+        return toBuilder().shutdownGrace(v).build();
     }
 
     public GatewayConfig withTimeouts(Duration connect, Duration silence) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connect, silence, headerTimeout);
+        return toBuilder().connectTimeout(connect).upstreamTimeout(silence).build();
     }
 
     /** How long a client may take to send its request headers, and stay silent on an idle connection. */
     public GatewayConfig withHeaderTimeout(Duration v) {
-        return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes, maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies, shutdownGrace, connectTimeout, upstreamTimeout, v);
+        return toBuilder().headerTimeout(v).build();
+    }
+
+    /** Builds a configuration field by field, from the defaults. */
+    public static final class Builder {
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private URI upstream;
+        private boolean upstreamSim;
+        private String upstreamApiKey;
+        private String defaultModel;
+        private List<ModelRoute> routes = List.of();
+        private Map<String, Integer> maxModelLen = Map.of();
+        private List<String> apiKeys = List.of();
+        private boolean allowUnauthenticated;
+        private TranslationOptions translation = TranslationOptions.defaults();
+        private Duration pingInterval = Duration.ofSeconds(5);
+        private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+        private boolean logBodies;
+        private Duration shutdownGrace = Duration.ofSeconds(10);
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration upstreamTimeout = Duration.ofMinutes(10);
+        private Duration headerTimeout = Duration.ofSeconds(30);
+
+        private Builder() {}
+
+        public Builder host(String v) { host = v; return this; }
+        public Builder port(int v) { port = v; return this; }
+        public Builder upstream(URI v) { upstream = v; return this; }
+        public Builder upstreamSim(boolean v) { upstreamSim = v; return this; }
+        public Builder upstreamApiKey(String v) { upstreamApiKey = v; return this; }
+        public Builder defaultModel(String v) { defaultModel = v; return this; }
+        public Builder routes(List<ModelRoute> v) { routes = v; return this; }
+        public Builder maxModelLen(Map<String, Integer> v) { maxModelLen = v; return this; }
+        public Builder apiKeys(List<String> v) { apiKeys = v; return this; }
+        public Builder allowUnauthenticated(boolean v) { allowUnauthenticated = v; return this; }
+        public Builder translation(TranslationOptions v) { translation = v; return this; }
+        public Builder pingInterval(Duration v) { pingInterval = v; return this; }
+        public Builder maxBodyBytes(long v) { maxBodyBytes = v; return this; }
+        public Builder logBodies(boolean v) { logBodies = v; return this; }
+        public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
+        public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
+        public Builder upstreamTimeout(Duration v) { upstreamTimeout = v; return this; }
+        public Builder headerTimeout(Duration v) { headerTimeout = v; return this; }
+
+        public GatewayConfig build() {
+            return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes,
+                    maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies,
+                    shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
+        }
     }
 
     /** Whether the bind address is a loopback one. */

@@ -68,25 +68,23 @@ public final class RequestTranslator {
         ToolChoiceMapping.Chat choice = ToolChoiceMapping.toChat(r.toolChoice(), tools); // tool_choice
         ThinkingMapping.Chat thinking = ThinkingMapping.toChat(r.thinking(), r.outputConfig(),
                 options.reasoningStyle());                                        // thinking, output_config.effort
-        return new ChatCompletionRequest(
-                model,
-                messages,
-                maxTokens,
-                r.temperature(),                                                  // temperature
-                r.topP(),                                                         // top_p
-                r.topK(),                                                         // top_k
-                r.stopSequences(),                                                // stop_sequences → stop
-                stream,                                                           // stream + stream_options
-                tools,
-                choice == null ? null : choice.choice(),
-                choice != null && choice.named(),
-                choice == null ? null : choice.parallelToolCalls(),
-                r.metadataUserId(),                                               // metadata.user_id → user
-                thinking.templateKwargs(),
-                thinking.reasoningEffort(),
-                thinking.thinkingTokenBudget(),
-                ResponseFormatMapping.toChat(r.outputConfig()),                   // output_config.format
-                MessagesMapping.endsWithPrefill(messages));                       // assistant prefill
+        return ChatCompletionRequest.builder(model, messages)
+                .maxTokens(maxTokens)
+                .temperature(r.temperature())                                     // temperature
+                .topP(r.topP())                                                   // top_p
+                .topK(r.topK())                                                   // top_k
+                .stop(r.stopSequences())                                          // stop_sequences → stop
+                .stream(stream)                                                   // stream + stream_options
+                .tools(tools)
+                .toolChoice(choice == null ? null : choice.choice(), choice != null && choice.named())
+                .parallelToolCalls(choice == null ? null : choice.parallelToolCalls())
+                .user(r.metadataUserId())                                         // metadata.user_id → user
+                .chatTemplateKwargs(thinking.templateKwargs())
+                .reasoningEffort(thinking.reasoningEffort())
+                .thinkingTokenBudget(thinking.thinkingTokenBudget())
+                .responseFormat(ResponseFormatMapping.toChat(r.outputConfig()))  // output_config.format
+                .continueFinalMessage(MessagesMapping.endsWithPrefill(messages)) // assistant prefill
+                .build();
     }
 
     private RequestFacts facts(MessagesRequest r, ChatCompletionRequest chat) {
