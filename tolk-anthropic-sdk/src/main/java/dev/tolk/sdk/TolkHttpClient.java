@@ -9,32 +9,29 @@ import dev.tolk.core.anthropic.AnthropicError;
 import dev.tolk.core.anthropic.AnthropicIds;
 import dev.tolk.core.anthropic.AnthropicException;
 import dev.tolk.core.anthropic.ErrorType;
+import dev.tolk.core.dispatch.Attempt;
+import dev.tolk.core.dispatch.CountTokensDecision;
+import dev.tolk.core.dispatch.Decision;
+import dev.tolk.core.dispatch.DispatchPolicy;
+import dev.tolk.core.dispatch.ModelCatalog;
 import dev.tolk.core.translate.TranslationOptions;
 import dev.tolk.core.translate.error.ErrorMapping;
-import dev.tolk.core.translate.models.ModelInfo;
 import dev.tolk.core.translate.models.ModelRoute;
 import dev.tolk.core.translate.models.ModelRouter;
 import dev.tolk.core.translate.models.ModelsMapping;
-import dev.tolk.core.translate.models.TokenizeMapping;
-import dev.tolk.core.translate.models.UpstreamModel;
-import dev.tolk.core.translate.request.ContextClamp;
-import dev.tolk.core.translate.request.ToolChoiceFallback;
-import dev.tolk.core.translate.request.PromptSizeEstimator;
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.core.translate.request.TranslatedRequest;
 import dev.tolk.core.translate.request.TranslatedTokenize;
 import dev.tolk.core.translate.response.ResponseTranslator;
+import dev.tolk.core.translate.response.TranslatedResponse;
 import dev.tolk.core.translate.stream.UpstreamStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,7 +40,9 @@ import java.util.concurrent.Executors;
  * The Anthropic Java SDK's transport ({@link HttpClient}) served in-process: each SDK request is translated with
  * tolk-core and sent to an OpenAI-compatible upstream (vLLM); the answer comes back as the Anthropic API would have
  * sent it, so the SDK's parsing, streaming, retries and exception types work unchanged. The same rules as the Tolk
- * gateway apply (one shared core): model routing, context-window clamping, reasoning style, text tool-call recovery.
+ * gateway apply, from the same classes: model routing, the model catalog ({@link ModelCatalog}), what to send and
+ * what to do after an upstream error ({@link DispatchPolicy}), {@code count_tokens} ({@link CountTokensDecision}),
+ * reasoning style, text tool-call recovery. This class only sends and relays.
  *
  * <p>Served: {@code POST /v1/messages} (JSON and SSE), {@code POST /v1/messages/count_tokens} (upstream
  * {@code /tokenize}), {@code GET /v1/models}, {@code GET /v1/models/{id}}. Anything else (batches, files, skills,
@@ -59,13 +58,10 @@ public final class TolkHttpClient implements HttpClient {
     private final String apiKey;
     private final Duration timeout;
     private final RequestTranslator translator;
-    private final ContextClamp clamp = new ContextClamp(new PromptSizeEstimator());
-    private final ToolChoiceFallback toolFallback;
-    private final Map<String, Integer> maxModelLen;
+    private final ModelCatalog catalog;
+    private final DispatchPolicy policy;
     private final List<ModelRoute> routes;
     private final ExecutorService async = Executors.newVirtualThreadPerTaskExecutor();
-    private volatile List<UpstreamModel> models;
-    private volatile long modelsAt;
 
     TolkHttpClient(URI upstream, String apiKey, String defaultModel, List<ModelRoute> routes,
                    Map<String, Integer> maxModelLen, TranslationOptions options, Duration timeout) {
@@ -73,11 +69,11 @@ public final class TolkHttpClient implements HttpClient {
         this.apiKey = apiKey;
         this.timeout = timeout;
         this.routes = List.copyOf(routes);
-        this.maxModelLen = Map.copyOf(maxModelLen);
         this.http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
                 .executor(async).followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
-        this.translator = new RequestTranslator(options, new ModelRouter(this::servedNames, routes, defaultModel));
-        this.toolFallback = new ToolChoiceFallback(options.recoverTextToolCalls());
+        this.catalog = new ModelCatalog(this::fetchModels, maxModelLen, System::nanoTime);
+        this.policy = new DispatchPolicy(options.recoverTextToolCalls(), catalog);
+        this.translator = new RequestTranslator(options, new ModelRouter(catalog::servedNames, routes, defaultModel));
     }
 
     @Override
@@ -140,50 +136,58 @@ public final class TolkHttpClient implements HttpClient {
 
     private HttpResponse messages(byte[] body, String requestId) throws AnthropicException, IOException,
             InterruptedException {
-        TranslatedRequest tr = translator.translate(body);
-        String model = tr.facts().upstreamModel();
-        ensureModels();
-        OptionalInt window = window(model);
-        tr = toolFallback.beforeSend(clamp.beforeSend(tr, window));
-        boolean retried = false;
+        TranslatedRequest translated = translator.translate(body);
+        catalog.awaitLoaded();
+        Attempt attempt = policy.first(translated);
         while (true) {
-            java.net.http.HttpResponse<InputStream> r = http.send(post("/v1/chat/completions", tr.upstreamBody(),
-                    requestId), java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            java.net.http.HttpResponse<InputStream> r;
+            try {
+                r = http.send(post("/v1/chat/completions", attempt.request().upstreamBody(), requestId),
+                        java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            } catch (IOException e) {
+                Decision.Fail f = (Decision.Fail) policy.afterNoAnswer(attempt, e.getMessage());
+                return InProcessResponse.error(f.error(), requestId);
+            }
             if (r.statusCode() != 200) {
                 byte[] err;
                 try (InputStream in = r.body()) {
-                    err = in.readNBytes(1 << 20);
+                    err = in.readNBytes(DispatchPolicy.MAX_ERROR_BODY);
                 }
-                TranslatedRequest noParser = toolFallback.onUpstreamError(tr, r.statusCode(), err);
-                if (noParser != null) {
-                    tr = noParser;
-                    continue;
+                switch (policy.afterError(attempt, r.statusCode(), err, r.headers().firstValue("retry-after").orElse(null))) {
+                    case Decision.Retry retry -> {
+                        attempt = retry.next();
+                        continue;
+                    }
+                    case Decision.Fail f -> {
+                        return InProcessResponse.error(f.error(), requestId);
+                    }
                 }
-                ContextClamp.Decision d = clamp.onUpstreamError(tr, r.statusCode(), err,
-                        r.headers().firstValue("retry-after").orElse(null), window, retried);
-                if (d instanceof ContextClamp.Decision.Retry retry) {
-                    retried = true;
-                    tr = retry.request();
-                    continue;
-                }
-                return InProcessResponse.error(((ContextClamp.Decision.Fail) d).error(), requestId);
             }
-            String messageId = AnthropicIds.messageId();
-            if (tr.facts().stream()) {
-                long estimate = clamp.estimator().estimate(model, tr.upstreamBody().length);
-                UpstreamStream us = new UpstreamStream(tr.facts(), messageId, requestId, estimate);
-                return new InProcessResponse(200, com.anthropic.core.http.Headers.builder()
-                        .put("content-type", "text/event-stream; charset=utf-8").put("request-id", requestId).build(),
-                        new TranslatingStream(r.body(), us));
-            }
-            byte[] completion;
-            try (InputStream in = r.body()) {
-                completion = in.readAllBytes();
-            }
-            var translated = ResponseTranslator.translate(completion, tr.facts(), messageId);
-            clamp.observe(tr, translated.inputTokens() + translated.cacheReadTokens());
-            return InProcessResponse.json(200, translated.body(), requestId);
+            return answer(attempt, r, requestId);
         }
+    }
+
+    /** The upstream's 200: a stream translated as the SDK reads it, or a whole answer translated at once. */
+    private HttpResponse answer(Attempt attempt, java.net.http.HttpResponse<InputStream> r, String requestId)
+            throws AnthropicException {
+        String messageId = AnthropicIds.messageId();
+        if (attempt.request().facts().stream()) {
+            UpstreamStream us = new UpstreamStream(attempt.request().facts(), messageId, requestId,
+                    policy.promptEstimate(attempt));
+            return new InProcessResponse(200, com.anthropic.core.http.Headers.builder()
+                    .put("content-type", "text/event-stream; charset=utf-8").put("request-id", requestId).build(),
+                    new TranslatingStream(r.body(), us, outcome -> policy.streamEnded(attempt, outcome)));
+        }
+        byte[] completion;
+        try (InputStream in = r.body()) {
+            completion = in.readAllBytes();
+        } catch (IOException e) {
+            return InProcessResponse.error(((Decision.Fail) policy.afterBrokenBody(attempt, e.getMessage())).error(),
+                    requestId);
+        }
+        TranslatedResponse translated = ResponseTranslator.translate(completion, attempt.request().facts(), messageId);
+        policy.answered(attempt, translated);
+        return InProcessResponse.json(200, translated.body(), requestId);
     }
 
     private HttpResponse countTokens(byte[] body, String requestId) throws AnthropicException, IOException,
@@ -191,17 +195,14 @@ public final class TolkHttpClient implements HttpClient {
         TranslatedTokenize t = translator.translateCountTokens(body);
         java.net.http.HttpResponse<byte[]> r = http.send(post("/tokenize", t.body(), requestId),
                 java.net.http.HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() == 404 || r.statusCode() == 405) {
-            InProcessResponse estimate = InProcessResponse.json(200,
-                    TokenizeMapping.countTokensResponse(Math.max(1, t.body().length / 4)), requestId);
-            return new InProcessResponse(200, estimate.headers().toBuilder().put("tolk-token-count", "estimate").build(),
-                    estimate.body());
-        }
-        if (r.statusCode() != 200) {
-            return InProcessResponse.error(ErrorMapping.fromUpstream(r.statusCode(), r.body(), null), requestId);
-        }
-        return InProcessResponse.json(200, TokenizeMapping.countTokensResponse(TokenizeMapping.parseCount(r.body())),
-                requestId);
+        return switch (CountTokensDecision.afterTokenize(t, r.statusCode(), r.body())) {
+            case CountTokensDecision.Count c -> {
+                InProcessResponse json = InProcessResponse.json(200, c.body(), requestId);
+                yield new InProcessResponse(200, json.headers().toBuilder()
+                        .put(CountTokensDecision.HEADER, c.headerValue()).build(), json.body());
+            }
+            case CountTokensDecision.Fail f -> InProcessResponse.error(f.error(), requestId);
+        };
     }
 
     private HttpResponse listModels(QueryParams q, String requestId) throws AnthropicException, IOException,
@@ -213,75 +214,20 @@ public final class TolkHttpClient implements HttpClient {
         } catch (NumberFormatException e) {
             throw AnthropicException.invalidRequest("limit: Input should be a valid integer");
         }
-        return InProcessResponse.json(200, ModelsMapping.toAnthropicList(modelInfos(), n, first(q, "after_id"),
-                first(q, "before_id")), requestId);
+        return InProcessResponse.json(200, ModelsMapping.toAnthropicList(catalog.modelInfos(routes), n,
+                first(q, "after_id"), first(q, "before_id")), requestId);
     }
 
     private HttpResponse getModel(String id, String requestId) throws AnthropicException, IOException,
             InterruptedException {
-        return InProcessResponse.json(200, ModelsMapping.toAnthropicModel(ModelsMapping.find(modelInfos(), id)),
-                requestId);
+        return InProcessResponse.json(200, ModelsMapping.toAnthropicModel(ModelsMapping.find(catalog.modelInfos(routes),
+                id)), requestId);
     }
 
-    // ---- upstream models
-
-    private List<ModelInfo> modelInfos() throws IOException, InterruptedException {
-        List<ModelInfo> out = new ArrayList<>();
-        for (UpstreamModel m : fetchModels()) {
-            OptionalInt w = window(m.id());
-            Integer len = w.isPresent() ? w.getAsInt() : null;
-            out.add(new ModelInfo(m.id(), m.id() + " (via Tolk)", Instant.ofEpochSecond(m.created()), len, len));
-        }
-        return out;
-    }
-
-    private synchronized List<UpstreamModel> fetchModels() throws IOException, InterruptedException {
-        if (models != null && System.nanoTime() - modelsAt < Duration.ofSeconds(60).toNanos()) {
-            return models;
-        }
-        java.net.http.HttpResponse<byte[]> r = http.send(get("/v1/models"),
-                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() != 200) {
-            throw new IOException("upstream /v1/models answered HTTP " + r.statusCode());
-        }
-        models = ModelsMapping.parseVllmModels(r.body());
-        modelsAt = System.nanoTime();
-        return models;
-    }
-
-    private void ensureModels() {
-        try {
-            fetchModels();
-        } catch (IOException e) {
-            // the request itself reports an unreachable upstream
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private List<String> servedNames() {
-        List<UpstreamModel> m = models;
-        if (m == null) {
-            ensureModels();
-            m = models;
-        }
-        return m == null ? List.of() : m.stream().map(UpstreamModel::id).toList();
-    }
-
-    private OptionalInt window(String model) {
-        Integer o = maxModelLen.get(model);
-        if (o != null) {
-            return OptionalInt.of(o);
-        }
-        List<UpstreamModel> m = models;
-        if (m != null) {
-            for (UpstreamModel u : m) {
-                if (u.id().equals(model)) {
-                    return u.maxModelLen();
-                }
-            }
-        }
-        return OptionalInt.empty();
+    /** {@code GET /v1/models} for the {@link ModelCatalog}, sent without a thread waiting for it. */
+    private CompletableFuture<ModelCatalog.Fetched> fetchModels() {
+        return http.sendAsync(get("/v1/models"), java.net.http.HttpResponse.BodyHandlers.ofByteArray())
+                .thenApply(r -> new ModelCatalog.Fetched(r.statusCode(), r.body()));
     }
 
     // ---- helpers

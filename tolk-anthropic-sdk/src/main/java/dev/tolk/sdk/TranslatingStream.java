@@ -2,18 +2,22 @@ package dev.tolk.sdk;
 
 import dev.tolk.core.anthropic.AnthropicError;
 import dev.tolk.core.sse.SseOutput;
+import dev.tolk.core.translate.stream.StreamOutcome;
 import dev.tolk.core.translate.stream.UpstreamStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.function.Consumer;
 
 /**
  * The body of a streaming SDK response: reads vLLM's SSE from the upstream as the SDK reads, translating with
  * tolk-core's {@link UpstreamStream}. Nothing is buffered beyond one upstream read. {@link #close()} closes the
- * upstream body, which aborts the upstream request (the GPU stops).
+ * upstream body, which aborts the upstream request (the GPU stops). {@code ended} hears how the stream went once the
+ * upstream's part is over.
  */
 final class TranslatingStream extends InputStream {
     private final InputStream upstream;
     private final UpstreamStream translator;
+    private final Consumer<StreamOutcome> ended;
     private final SseOutput out = new SseOutput(8192);
     private final byte[] readBuf = new byte[16384];
     private byte[] pending = new byte[0];
@@ -21,9 +25,10 @@ final class TranslatingStream extends InputStream {
     private boolean upstreamDone;
     private volatile boolean closed;
 
-    TranslatingStream(InputStream upstream, UpstreamStream translator) {
+    TranslatingStream(InputStream upstream, UpstreamStream translator, Consumer<StreamOutcome> ended) {
         this.upstream = upstream;
         this.translator = translator;
+        this.ended = ended;
         translator.start(out);
         take();
     }
@@ -61,21 +66,26 @@ final class TranslatingStream extends InputStream {
                 throw e;
             }
             translator.fail(AnthropicError.api("upstream connection failed mid-stream: " + e.getMessage()), out);
-            upstreamDone = true;
+            done();
             take();
             return;
         }
         if (n < 0) {
             translator.end(out);
-            upstreamDone = true;
+            done();
         } else {
             translator.feed(readBuf, 0, n, out);
             if (translator.isTerminated()) {
-                upstreamDone = true;
+                done();
                 upstream.close();
             }
         }
         take();
+    }
+
+    private void done() {
+        upstreamDone = true;
+        ended.accept(translator.outcome());
     }
 
     private void take() {

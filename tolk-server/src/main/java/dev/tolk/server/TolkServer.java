@@ -1,12 +1,12 @@
 package dev.tolk.server;
 
+import dev.tolk.core.dispatch.ModelCatalog;
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.server.http.ClientTimeouts;
 import dev.tolk.server.http.GatewayHandler;
 import dev.tolk.server.metrics.GatewayMetrics;
 import dev.tolk.core.translate.models.ModelRouter;
-import dev.tolk.server.upstream.UpstreamCatalog;
 import dev.tolk.server.upstream.UpstreamClient;
 import java.net.URI;
 import java.time.Duration;
@@ -42,7 +42,7 @@ public final class TolkServer implements AutoCloseable {
         this.config = config;
         this.upstream = new UpstreamClient(config.upstream(), config.upstreamApiKey(), config.connectTimeout(),
                 config.upstreamTimeout());
-        UpstreamCatalog catalog = new UpstreamCatalog(upstream, config.maxModelLen());
+        ModelCatalog catalog = new ModelCatalog(upstream::fetchModels, config.maxModelLen(), System::nanoTime);
         RequestTranslator translator = new RequestTranslator(config.translation(),
                 new ModelRouter(catalog::servedNames, config.routes(), config.defaultModel()));
         this.handler = new GatewayHandler(config, translator, upstream, catalog, new GatewayMetrics());

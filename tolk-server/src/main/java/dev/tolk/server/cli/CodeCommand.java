@@ -4,7 +4,7 @@ import dev.tolk.server.TolkServer;
 import dev.tolk.server.config.ConfigException;
 import dev.tolk.server.config.ConfigLoader;
 import dev.tolk.server.config.GatewayConfig;
-import dev.tolk.server.upstream.UpstreamCatalog;
+import dev.tolk.core.dispatch.ModelCatalog;
 import dev.tolk.server.upstream.UpstreamClient;
 import dev.tolk.core.translate.models.UpstreamModel;
 import dev.tolk.sim.SimOptions;
@@ -75,9 +75,10 @@ public final class CodeCommand implements Callable<Integer> {
         }
         try (UpstreamClient probe = new UpstreamClient(config.upstream(), config.upstreamApiKey(), Duration.ofSeconds(3),
                 Duration.ofSeconds(10))) {
+            ModelCatalog catalog = new ModelCatalog(probe::fetchModels, config.maxModelLen(), System::nanoTime);
             List<UpstreamModel> models;
             try {
-                models = new UpstreamCatalog(probe, config.maxModelLen()).refresh();
+                models = catalog.models();
             } catch (Exception e) {
                 System.err.println("tolk: the upstream at " + config.upstream() + " is not reachable (" + e.getMessage()
                         + "). Start vLLM there, or pass --upstream URL (or --upstream sim to try Tolk without a GPU).");
@@ -88,12 +89,8 @@ public final class CodeCommand implements Callable<Integer> {
                 return 1;
             }
             String model = config.defaultModel() != null ? config.defaultModel() : models.get(0).id();
-            Integer window = config.maxModelLen().get(model);
-            if (window == null) {
-                window = models.stream().filter(m -> m.id().equals(model)).findFirst()
-                        .flatMap(m -> m.maxModelLen().isPresent() ? java.util.Optional.of(m.maxModelLen().getAsInt())
-                                : java.util.Optional.empty()).orElse(null);
-            }
+            java.util.OptionalInt known = catalog.windowOf(model);
+            Integer window = known.isPresent() ? known.getAsInt() : null;
             try (TolkServer server = TolkServer.start(config)) {
                 System.err.println("tolk: gateway on " + server.baseUri() + " -> " + config.upstream() + " (model " + model
                         + (window != null ? ", window " + window + " tokens" : "") + ")");

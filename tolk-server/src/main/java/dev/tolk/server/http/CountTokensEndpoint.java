@@ -1,8 +1,8 @@
 package dev.tolk.server.http;
 
 import dev.tolk.core.anthropic.AnthropicException;
+import dev.tolk.core.dispatch.CountTokensDecision;
 import dev.tolk.core.translate.error.ErrorMapping;
-import dev.tolk.core.translate.models.TokenizeMapping;
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.core.translate.request.TranslatedTokenize;
 import dev.tolk.server.upstream.UpstreamClient;
@@ -12,14 +12,11 @@ import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.http.HttpMethod;
 
 /**
- * {@code POST /v1/messages/count_tokens}: exact, through vLLM's {@code POST /tokenize} with the same conversion as a
- * real request (chat template, tools, generation prompt included). When the upstream has no {@code /tokenize}
- * (404/405) the answer is an estimate — one token per 4 bytes of the converted prompt — and the response carries
- * {@code tolk-token-count: estimate} ({@code exact} otherwise).
+ * {@code POST /v1/messages/count_tokens}: the request converted as a real one would be (chat template, tools,
+ * generation prompt included) and sent to vLLM's {@code POST /tokenize}; what its answer means is
+ * {@link CountTokensDecision}'s rule (exact count, estimate without {@code /tokenize}, or the mapped error).
  */
 final class CountTokensEndpoint {
-    static final String HEADER = "tolk-token-count";
-
     private final RequestTranslator translator;
     private final UpstreamClient upstream;
 
@@ -47,23 +44,17 @@ final class CountTokensEndpoint {
             Responses.error(x.response, ErrorMapping.unreachable(e.getMessage()), x.requestId);
             return;
         }
-        long count;
-        String kind;
-        if (r.getStatus() == 200) {
-            count = TokenizeMapping.parseCount(r.getContent());
-            kind = "exact";
-        } else if (r.getStatus() == 404 || r.getStatus() == 405) {
-            count = Math.max(1, t.body().length / 4);
-            kind = "estimate";
-        } else {
-            var err = ErrorMapping.fromUpstream(r.getStatus(), r.getContent(), null);
-            x.status = err.status();
-            Responses.error(x.response, err, x.requestId);
-            return;
+        switch (CountTokensDecision.afterTokenize(t, r.getStatus(), r.getContent())) {
+            case CountTokensDecision.Count c -> {
+                x.inputTokens = c.inputTokens();
+                x.status = 200;
+                x.response.getHeaders().put(CountTokensDecision.HEADER, c.headerValue());
+                Responses.json(x.response, 200, c.body(), x.requestId);
+            }
+            case CountTokensDecision.Fail f -> {
+                x.status = f.error().status();
+                Responses.error(x.response, f.error(), x.requestId);
+            }
         }
-        x.inputTokens = count;
-        x.status = 200;
-        x.response.getHeaders().put(HEADER, kind);
-        Responses.json(x.response, 200, TokenizeMapping.countTokensResponse(count), x.requestId);
     }
 }

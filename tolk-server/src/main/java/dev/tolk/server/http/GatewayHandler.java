@@ -6,9 +6,8 @@ import dev.tolk.core.anthropic.ErrorType;
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.server.metrics.GatewayMetrics;
-import dev.tolk.core.translate.request.ContextClamp;
-import dev.tolk.core.translate.request.PromptSizeEstimator;
-import dev.tolk.server.upstream.UpstreamCatalog;
+import dev.tolk.core.dispatch.DispatchPolicy;
+import dev.tolk.core.dispatch.ModelCatalog;
 import dev.tolk.server.upstream.UpstreamClient;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,13 +45,13 @@ public final class GatewayHandler extends Handler.Abstract {
     private final ActiveStreams active = new ActiveStreams();
 
     public GatewayHandler(GatewayConfig config, RequestTranslator translator, UpstreamClient upstream,
-                          UpstreamCatalog catalog, GatewayMetrics metrics) {
+                          ModelCatalog catalog, GatewayMetrics metrics) {
         this.config = config;
         this.keys = new ApiKeys(config.apiKeys());
         this.upstream = upstream;
         this.metrics = metrics;
-        this.messages = new MessagesEndpoint(translator, upstream, catalog, new ContextClamp(new PromptSizeEstimator()), metrics, config,
-                active);
+        DispatchPolicy policy = new DispatchPolicy(translator.options().recoverTextToolCalls(), catalog);
+        this.messages = new MessagesEndpoint(translator, upstream, catalog, policy, metrics, config, active);
         this.countTokens = new CountTokensEndpoint(translator, upstream);
         this.models = new ModelsEndpoint(catalog, config.routes());
     }

@@ -3,8 +3,10 @@ package dev.tolk.server.http;
 import dev.tolk.core.anthropic.AnthropicIds;
 import dev.tolk.core.anthropic.AnthropicError;
 import dev.tolk.core.anthropic.AnthropicException;
-import dev.tolk.core.sse.SseOutput;
-import dev.tolk.core.translate.error.ErrorMapping;
+import dev.tolk.core.dispatch.Attempt;
+import dev.tolk.core.dispatch.Decision;
+import dev.tolk.core.dispatch.DispatchPolicy;
+import dev.tolk.core.dispatch.ModelCatalog;
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.core.translate.request.TranslatedRequest;
 import dev.tolk.core.translate.response.ResponseTranslator;
@@ -13,10 +15,6 @@ import dev.tolk.core.translate.stream.StreamOutcome;
 import dev.tolk.core.translate.stream.UpstreamStream;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.server.metrics.GatewayMetrics;
-import dev.tolk.core.translate.request.ContextClamp;
-import dev.tolk.core.translate.request.ToolChoiceFallback;
-import dev.tolk.core.translate.request.PromptSizeEstimator;
-import dev.tolk.server.upstream.UpstreamCatalog;
 import dev.tolk.server.upstream.UpstreamClient;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,7 +23,8 @@ import org.eclipse.jetty.http.HttpHeader;
 /**
  * {@code POST /v1/messages}: translate, clamp {@code max_tokens} to the window, call the upstream, and answer as
  * JSON or SSE (protocol.md §C.4). The upstream's status is awaited before any SSE byte, so an upstream error is an
- * Anthropic error response, never a broken stream. A stream takes no thread of its own ({@link #start}): the request
+ * Anthropic error response, never a broken stream. What to send, whether to retry and which error to answer are
+ * {@link DispatchPolicy}'s decisions; this class sends and relays. A stream takes no thread of its own ({@link #start}): the request
  * is sent from the Jetty thread that read it and the relay ({@link StreamRelay}) starts on the thread that receives
  * the upstream's headers; what may block (an error body to read, a retry, a non-streaming answer) runs on a virtual
  * thread. A client that goes away aborts the upstream request: at once while tokens
@@ -33,29 +32,24 @@ import org.eclipse.jetty.http.HttpHeader;
  * as Jetty reports the connection failed.
  */
 final class MessagesEndpoint {
-    private static final int MAX_UPSTREAM_ERROR_BODY = 1 << 20;
     private static final int MAX_UPSTREAM_BODY = 256 << 20;
 
     private final RequestTranslator translator;
     private final UpstreamClient upstream;
-    private final UpstreamCatalog catalog;
-    private final ContextClamp clamp;
-    private final ToolChoiceFallback toolFallback;
-    private final PromptSizeEstimator estimator;
+    private final ModelCatalog catalog;
+    private final DispatchPolicy policy;
     private final GatewayMetrics metrics;
     private final GatewayConfig config;
     private final ActiveStreams active;
     private final Ticker<ClientWatch> watches = new Ticker<>(ClientWatch.POLL_MILLIS, ClientWatch::probe);
     private final Ticker<StreamRelay> pings;
 
-    MessagesEndpoint(RequestTranslator translator, UpstreamClient upstream, UpstreamCatalog catalog,
-                     ContextClamp clamp, GatewayMetrics metrics, GatewayConfig config, ActiveStreams active) {
+    MessagesEndpoint(RequestTranslator translator, UpstreamClient upstream, ModelCatalog catalog,
+                     DispatchPolicy policy, GatewayMetrics metrics, GatewayConfig config, ActiveStreams active) {
         this.translator = translator;
         this.upstream = upstream;
         this.catalog = catalog;
-        this.clamp = clamp;
-        this.toolFallback = new ToolChoiceFallback(translator.options().recoverTextToolCalls());
-        this.estimator = clamp.estimator();
+        this.policy = policy;
         this.metrics = metrics;
         this.config = config;
         this.active = active;
@@ -72,7 +66,7 @@ final class MessagesEndpoint {
     void handle(Exchange x, byte[] body) throws IOException, InterruptedException {
         TranslatedRequest tr = translate(x, body);
         if (tr != null) {
-            send(x, prepare(tr), false);
+            send(x, prepare(tr));
         }
     }
 
@@ -84,7 +78,7 @@ final class MessagesEndpoint {
      */
     void start(Exchange x, byte[] body, java.util.function.Consumer<BlockingStep> onThread) {
         try {
-            if (catalog.cached().isEmpty()) {
+            if (!catalog.loaded()) {
                 // model routing may have to fetch the catalog: only a virtual thread may wait for that
                 onThread.accept(() -> handle(x, body));
                 return;
@@ -98,17 +92,17 @@ final class MessagesEndpoint {
             }
             noteModels(x, translated);
             if (!translated.facts().stream()) {
-                onThread.accept(() -> send(x, prepare(translated), false));
+                onThread.accept(() -> send(x, prepare(translated)));
                 return;
             }
-            TranslatedRequest tr = prepare(translated);
-            Call c = open(x, tr);
+            Attempt attempt = policy.first(translated);
+            Call c = open(x, attempt);
             c.exchange.onHead((head, failure) -> {
                 try {
                     if (failure == null && head.getStatus() == 200) {
-                        answer(x, tr, c, head, null, false); // a stream: starts the relay, never blocks
+                        answer(x, attempt, c, head, null); // a stream: starts the relay, never blocks
                     } else {
-                        onThread.accept(() -> answer(x, tr, c, head, failure, false));
+                        onThread.accept(() -> answer(x, attempt, c, head, failure));
                     }
                 } catch (Throwable t) {
                     c.exchange.abort(t);
@@ -147,18 +141,18 @@ final class MessagesEndpoint {
         x.upstreamModel = tr.facts().upstreamModel();
     }
 
-    /** Clamps {@code max_tokens} to the model's window and applies the tool-choice fallback already learned. */
-    private TranslatedRequest prepare(TranslatedRequest tr) {
-        ensureCatalog();
-        return toolFallback.beforeSend(clamp.beforeSend(tr, catalog.maxModelLen(tr.facts().upstreamModel())));
+    /** The first attempt, once the model catalog (and with it the model's window) is known if it can be. */
+    private Attempt prepare(TranslatedRequest tr) {
+        catalog.awaitLoaded();
+        return policy.first(tr);
     }
 
     /** One upstream call and what watches it for a departed client until its answer is taken over. */
-    private record Call(UpstreamClient.Exchange exchange, AtomicBoolean clientGone, ClientWatch watch, int bodyBytes) {}
+    private record Call(UpstreamClient.Exchange exchange, AtomicBoolean clientGone, ClientWatch watch) {}
 
-    private Call open(Exchange x, TranslatedRequest tr) {
-        byte[] upstreamBody = tr.upstreamBody();
-        UpstreamClient.Exchange call = upstream.post("/v1/chat/completions", upstreamBody, x.requestId);
+    private Call open(Exchange x, Attempt attempt) {
+        UpstreamClient.Exchange call = upstream.post("/v1/chat/completions", attempt.request().upstreamBody(),
+                x.requestId);
         AtomicBoolean clientGone = new AtomicBoolean();
         x.request.addFailureListener(t -> {
             if (!x.detached()) { // a stream's relay listens itself
@@ -170,12 +164,12 @@ final class MessagesEndpoint {
             clientGone.set(true);
             call.abort(new IOException("client disconnected"));
         }, watches);
-        return new Call(call, clientGone, watch, upstreamBody.length);
+        return new Call(call, clientGone, watch);
     }
 
-    /** Sends {@code tr} and answers the client, waiting for the upstream's headers (blocking). */
-    private void send(Exchange x, TranslatedRequest tr, boolean retried) throws IOException, InterruptedException {
-        Call c = open(x, tr);
+    /** Sends {@code attempt} and answers the client, waiting for the upstream's headers (blocking). */
+    private void send(Exchange x, Attempt attempt) throws IOException, InterruptedException {
+        Call c = open(x, attempt);
         org.eclipse.jetty.client.Response head = null;
         IOException failure = null;
         try {
@@ -183,68 +177,56 @@ final class MessagesEndpoint {
         } catch (IOException e) {
             failure = e;
         }
-        answer(x, tr, c, head, failure, retried);
+        answer(x, attempt, c, head, failure);
     }
 
     /**
      * Answers the client once the upstream's headers (or its failure) are in. Blocks only to read an upstream error
      * body or a non-streaming answer; a stream with status 200 is handed to the relay at once.
      */
-    private void answer(Exchange x, TranslatedRequest tr, Call c, org.eclipse.jetty.client.Response head,
-                        IOException failure, boolean retried) throws IOException, InterruptedException {
+    private void answer(Exchange x, Attempt attempt, Call c, org.eclipse.jetty.client.Response head,
+                        IOException failure) throws IOException, InterruptedException {
         if (failure != null) {
             c.watch.close();
             if (c.clientGone.get()) {
                 cancelled(x, "before_response");
                 return;
             }
-            metrics.upstreamError("unreachable");
-            fail(x, ErrorMapping.unreachable(failure.getMessage()));
+            decided(x, policy.afterNoAnswer(attempt, failure.getMessage()));
             return;
         }
         if (head.getStatus() != 200) {
             c.watch.close();
-            byte[] err = c.exchange.readBody(MAX_UPSTREAM_ERROR_BODY);
-            TranslatedRequest noParser = toolFallback.onUpstreamError(tr, head.getStatus(), err);
-            if (noParser != null) {
-                x.note = "no-tool-parser:tool_choice=none";
-                send(x, noParser, retried);
-                return;
-            }
-            ContextClamp.Decision d = clamp.onUpstreamError(tr, head.getStatus(), err,
-                    head.getHeaders().get(HttpHeader.RETRY_AFTER), catalog.maxModelLen(x.upstreamModel), retried);
-            if (d instanceof ContextClamp.Decision.Retry r) {
-                x.note = "clamp-retry";
-                send(x, r.request(), true);
-                return;
-            }
-            AnthropicError e = ((ContextClamp.Decision.Fail) d).error();
-            if (e.status() >= 500) {
-                metrics.upstreamError("http_" + head.getStatus());
-            }
-            fail(x, e);
+            byte[] err = c.exchange.readBody(DispatchPolicy.MAX_ERROR_BODY);
+            decided(x, policy.afterError(attempt, head.getStatus(), err, head.getHeaders().get(HttpHeader.RETRY_AFTER)));
             return;
         }
-        if (tr.facts().stream()) {
+        if (attempt.request().facts().stream()) {
             c.watch.close(); // from here on, pings and writes notice a departed client
-            stream(x, tr, c.exchange, c.bodyBytes);
+            stream(x, attempt, c.exchange);
         } else {
-            nonStream(x, tr, c.exchange, c.clientGone, c.bodyBytes, c.watch);
+            nonStream(x, attempt, c.exchange, c.clientGone, c.watch);
         }
     }
 
-    private void ensureCatalog() {
-        if (catalog.cached().isEmpty()) {
-            try {
-                catalog.models();
-            } catch (Exception e) {
-                // unreachable upstream: the request itself will report it
+    /** Carries out the policy's decision about an attempt that did not succeed: the next attempt, or the error. */
+    private void decided(Exchange x, Decision d) throws IOException, InterruptedException {
+        switch (d) {
+            case Decision.Retry r -> {
+                x.note = r.next().reason().logNote();
+                send(x, r.next());
+            }
+            case Decision.Fail f -> {
+                if (f.upstreamFault() != null) {
+                    metrics.upstreamError(f.upstreamFault());
+                }
+                fail(x, f.error());
             }
         }
     }
 
-    private void nonStream(Exchange x, TranslatedRequest tr, UpstreamClient.Exchange call, AtomicBoolean clientGone,
-                           int bodyBytes, ClientWatch watch) throws IOException {
+    private void nonStream(Exchange x, Attempt attempt, UpstreamClient.Exchange call, AtomicBoolean clientGone,
+                           ClientWatch watch) throws IOException, InterruptedException {
         byte[] body;
         try {
             body = call.readBody(MAX_UPSTREAM_BODY);
@@ -254,20 +236,18 @@ final class MessagesEndpoint {
                 cancelled(x, "non_streaming");
                 return;
             }
-            metrics.upstreamError("read");
-            fail(x, AnthropicError.api("upstream connection failed while reading the response: "
-                    + UpstreamClient.describe(e)));
+            decided(x, policy.afterBrokenBody(attempt, UpstreamClient.describe(e)));
             return;
         }
         watch.close(); // before answering: the client may send its next request at once on this connection
         x.ttftNanos = System.nanoTime() - x.startNanos;
         try {
-            TranslatedResponse r = ResponseTranslator.translate(body, tr.facts(), AnthropicIds.messageId());
+            TranslatedResponse r = ResponseTranslator.translate(body, attempt.request().facts(), AnthropicIds.messageId());
             x.stopReason = r.stopReason();
             x.inputTokens = r.inputTokens();
             x.outputTokens = r.outputTokens();
             x.cachedTokens = r.cacheReadTokens();
-            estimator.observe(x.upstreamModel, bodyBytes, r.inputTokens() + r.cacheReadTokens());
+            policy.answered(attempt, r);
             x.status = 200;
             Responses.json(x.response, 200, r.body(), x.requestId);
         } catch (AnthropicException e) {
@@ -280,7 +260,7 @@ final class MessagesEndpoint {
      * Answers with SSE: from here on no thread waits for this stream. {@link StreamRelay} relays and translates the
      * upstream body as it arrives and completes the exchange (and its access-log line) when the stream ends.
      */
-    private void stream(Exchange x, TranslatedRequest tr, UpstreamClient.Exchange call, int bodyBytes) {
+    private void stream(Exchange x, Attempt attempt, UpstreamClient.Exchange call) {
         x.status = 200;
         x.response.setStatus(200);
         var h = x.response.getHeaders();
@@ -288,18 +268,18 @@ final class MessagesEndpoint {
         h.put(HttpHeader.CACHE_CONTROL, "no-cache");
         h.put("x-accel-buffering", "no");
         h.put(Responses.REQUEST_ID, x.requestId);
-        long estimate = estimator.estimate(x.upstreamModel, bodyBytes);
-        UpstreamStream us = new UpstreamStream(tr.facts(), AnthropicIds.messageId(), x.requestId, estimate);
+        UpstreamStream us = new UpstreamStream(attempt.request().facts(), AnthropicIds.messageId(), x.requestId,
+                policy.promptEstimate(attempt));
         StreamRelay relay = new StreamRelay(x, us, call, x.request.getComponents().getScheduler(), pings,
                 config.pingInterval().toNanos(), () -> metrics.upstreamError("stream_read"),
-                (r, failure) -> streamEnded(x, r, failure, bodyBytes));
+                (r, failure) -> streamEnded(x, r, failure, attempt));
         active.add(relay);
         metrics.streamStarted();
         x.detach();
         relay.start();
     }
 
-    private void streamEnded(Exchange x, StreamRelay relay, Throwable failure, int bodyBytes) {
+    private void streamEnded(Exchange x, StreamRelay relay, Throwable failure, Attempt attempt) {
         active.remove(relay);
         metrics.streamEnded();
         StreamOutcome o = relay.stream().outcome();
@@ -310,9 +290,7 @@ final class MessagesEndpoint {
         x.inputTokens = o.usage().inputTokens();
         x.outputTokens = o.usage().outputTokens();
         x.cachedTokens = o.usage().cacheReadInputTokens();
-        if (o.stopReason() != null) {
-            estimator.observe(x.upstreamModel, bodyBytes, o.usage().inputTokens() + o.usage().cacheReadInputTokens());
-        }
+        policy.streamEnded(attempt, o);
         x.complete(failure);
     }
 

@@ -1,30 +1,24 @@
 package dev.tolk.server.http;
 
 import dev.tolk.core.anthropic.AnthropicException;
+import dev.tolk.core.dispatch.ModelCatalog;
 import dev.tolk.core.translate.error.ErrorMapping;
 import dev.tolk.core.translate.models.ModelInfo;
 import dev.tolk.core.translate.models.ModelsMapping;
-import dev.tolk.core.translate.models.UpstreamModel;
 import dev.tolk.core.translate.models.ModelRoute;
-import dev.tolk.server.upstream.UpstreamCatalog;
 import java.io.IOException;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import org.eclipse.jetty.util.Fields;
 
 /**
- * {@code GET /v1/models} and {@code GET /v1/models/{id}} in Anthropic's shape: the upstream's served models, then
- * the configured route targets' aliases (route globs without wildcards), each with {@code max_input_tokens} from
- * the model's window.
+ * {@code GET /v1/models} and {@code GET /v1/models/{id}} in Anthropic's shape: {@link ModelCatalog#modelInfos} with the
+ * configured routes as aliases, paged by {@link ModelsMapping}.
  */
 final class ModelsEndpoint {
-    private final UpstreamCatalog catalog;
+    private final ModelCatalog catalog;
     private final List<ModelRoute> routes;
 
-    ModelsEndpoint(UpstreamCatalog catalog, List<ModelRoute> routes) {
+    ModelsEndpoint(ModelCatalog catalog, List<ModelRoute> routes) {
         this.catalog = catalog;
         this.routes = routes;
     }
@@ -68,22 +62,6 @@ final class ModelsEndpoint {
     }
 
     private List<ModelInfo> models() throws IOException, InterruptedException {
-        List<ModelInfo> out = new ArrayList<>();
-        Set<String> seen = new LinkedHashSet<>();
-        for (UpstreamModel m : catalog.models()) {
-            Integer window = catalog.maxModelLen(m.id()).isPresent() ? catalog.maxModelLen(m.id()).getAsInt() : null;
-            out.add(new ModelInfo(m.id(), m.id() + " (via Tolk)", Instant.ofEpochSecond(m.created()), window, window));
-            seen.add(m.id());
-        }
-        for (ModelRoute r : routes) {
-            if (r.glob().contains("*") || r.glob().contains("?") || !seen.add(r.glob())) {
-                continue;
-            }
-            var len = catalog.maxModelLen(r.upstreamModel());
-            Integer window = len.isPresent() ? len.getAsInt() : null;
-            out.add(new ModelInfo(r.glob(), r.glob() + " → " + r.upstreamModel() + " (via Tolk)", Instant.EPOCH,
-                    window, window));
-        }
-        return out;
+        return catalog.modelInfos(routes);
     }
 }

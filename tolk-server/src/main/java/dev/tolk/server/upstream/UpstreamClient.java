@@ -1,5 +1,6 @@
 package dev.tolk.server.upstream;
 
+import dev.tolk.core.dispatch.ModelCatalog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -10,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
@@ -197,7 +199,29 @@ public final class UpstreamClient implements AutoCloseable {
         return chat.getPath().equals(path) ? chat : base.resolve(path); // the hot path's URI is parsed once
     }
 
-    /** A small request answered in full (models, tokenize, health). */
+    /**
+     * {@code GET /v1/models} for the {@link ModelCatalog}, without a thread waiting for it (10 s timeout); the future
+     * fails with an {@link IOException} that says what went wrong in words.
+     */
+    public CompletableFuture<ModelCatalog.Fetched> fetchModels() {
+        Request r = http.newRequest(base.resolve("/v1/models")).method(HttpMethod.GET).timeout(10, TimeUnit.SECONDS);
+        if (apiKey != null && !apiKey.isEmpty()) {
+            r.headers(h -> h.put(HttpHeader.AUTHORIZATION, "Bearer " + apiKey));
+        }
+        CompletableFuture<ModelCatalog.Fetched> out = new CompletableFuture<>();
+        new CompletableResponseListener(r).send().whenComplete((response, failure) -> {
+            if (failure == null) {
+                out.complete(new ModelCatalog.Fetched(response.getStatus(), response.getContent()));
+            } else {
+                Throwable c = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                out.completeExceptionally(new IOException(describe(c), c));
+            }
+        });
+        return out;
+    }
+
+    /** A small request answered in full (tokenize, health). */
     public ContentResponse call(HttpMethod method, String path, byte[] body, Duration timeout)
             throws IOException, InterruptedException {
         Request r = http.newRequest(base.resolve(path)).method(method).timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -1,4 +1,4 @@
-package dev.tolk.core.translate.request;
+package dev.tolk.core.dispatch;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;

@@ -1,6 +1,7 @@
-package dev.tolk.core.translate.request;
+package dev.tolk.core.dispatch;
 
 import dev.tolk.core.translate.error.ErrorMapping;
+import dev.tolk.core.translate.request.TranslatedRequest;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -8,8 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * When an upstream rejects {@code tool_choice: "auto"} because vLLM runs without {@code --enable-auto-tool-choice
  * --tool-call-parser} (protocol.md §B.1), the request is sent again with {@code tool_choice: "none"}: the chat
  * template still shows the tools to the model, and the calls it writes as text are recovered (issue #5). The
- * upstream model is remembered, so later requests go straight to {@code "none"}. Used by every shell; pure state,
- * no I/O.
+ * upstream model is remembered, so later requests go straight to {@code "none"}. Pure state, no I/O.
  */
 public final class ToolChoiceFallback {
     private final boolean enabled;
@@ -21,24 +21,23 @@ public final class ToolChoiceFallback {
 
     /** The request to send first: already "none" for a model known to have no tool parser. */
     public TranslatedRequest beforeSend(TranslatedRequest tr) {
-        if (enabled && "auto".equals(tr.chat().toolChoice()) && tr.facts().recoverTextToolCalls()
-                && modelsWithoutParser.contains(tr.facts().upstreamModel())) {
+        if (applies(tr) && modelsWithoutParser.contains(tr.facts().upstreamModel())) {
             return tr.withToolChoiceNone();
         }
         return tr;
     }
 
-    /** The request to retry with, or null when this error is not the missing-parser rejection. */
-    public TranslatedRequest onUpstreamError(TranslatedRequest sent, int status, byte[] body) {
-        if (!enabled || !"auto".equals(sent.chat().toolChoice()) || !sent.facts().recoverTextToolCalls()
-                || !ErrorMapping.isAutoToolChoiceUnsupported(status, body)) {
+    /** The retry with {@code tool_choice: "none"}, or null when this error is not the missing-parser rejection. */
+    public Decision afterRejection(Attempt sent, int status, byte[] body) {
+        TranslatedRequest tr = sent.request();
+        if (!applies(tr) || !ErrorMapping.isAutoToolChoiceUnsupported(status, body)) {
             return null;
         }
-        modelsWithoutParser.add(sent.facts().upstreamModel());
-        return sent.withToolChoiceNone();
+        modelsWithoutParser.add(tr.facts().upstreamModel());
+        return new Decision.Retry(sent.retry(tr.withToolChoiceNone(), RetryReason.NO_TOOL_PARSER));
     }
 
-    public boolean knownWithoutParser(String upstreamModel) {
-        return modelsWithoutParser.contains(upstreamModel);
+    private boolean applies(TranslatedRequest tr) {
+        return enabled && "auto".equals(tr.chat().toolChoice()) && tr.facts().recoverTextToolCalls();
     }
 }

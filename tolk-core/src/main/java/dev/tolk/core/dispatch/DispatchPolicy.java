@@ -1,0 +1,89 @@
+package dev.tolk.core.dispatch;
+
+import dev.tolk.core.anthropic.AnthropicError;
+import dev.tolk.core.translate.error.ErrorMapping;
+import dev.tolk.core.translate.request.TranslatedRequest;
+import dev.tolk.core.translate.response.TranslatedResponse;
+import dev.tolk.core.translate.stream.StreamOutcome;
+
+/**
+ * The rules around sending a translated request upstream, written once for the gateway and the in-process SDK
+ * adapter, which only send and relay. Pure decisions: no I/O, no threads, no clock.
+ *
+ * <ol>
+ *   <li>{@link #first}: {@code max_tokens} clamped to the model's window ({@link ContextClamp}) and the tool-choice
+ *       fallback already learned for the model applied ({@link ToolChoiceFallback}).</li>
+ *   <li>After a non-200 answer, {@link #afterError} climbs the ladder: vLLM's "auto tool choice requires
+ *       --enable-auto-tool-choice" 400 → retry with {@code tool_choice: "none"}; a context overflow → "prompt is too
+ *       long" or one retry with the exact room; anything else → the mapped Anthropic error ({@link ErrorMapping}).
+ *       {@link #afterNoAnswer} and {@link #afterBrokenBody} decide for an upstream that never answered or broke off.</li>
+ *   <li>{@link #answered} and {@link #streamEnded} teach the {@link PromptSizeEstimator} the exact prompt size;
+ *       {@link #promptEstimate} is a stream's {@code message_start} input-token count.</li>
+ * </ol>
+ */
+public final class DispatchPolicy {
+    /** How much of an upstream error body is read: enough for any vLLM error, bounded against a misbehaving one. */
+    public static final int MAX_ERROR_BODY = 1 << 20;
+
+    private final ContextWindows windows;
+    private final PromptSizeEstimator estimator = new PromptSizeEstimator();
+    private final ContextClamp clamp = new ContextClamp(estimator);
+    private final ToolChoiceFallback toolFallback;
+
+    /** {@code recoverTextToolCalls}: the translation option that makes the tool-choice fallback worth doing. */
+    public DispatchPolicy(boolean recoverTextToolCalls, ContextWindows windows) {
+        this.windows = windows;
+        this.toolFallback = new ToolChoiceFallback(recoverTextToolCalls);
+    }
+
+    /** The first attempt for a freshly translated request. */
+    public Attempt first(TranslatedRequest translated) {
+        TranslatedRequest clamped = clamp.beforeSend(translated, windows.windowOf(translated.facts().upstreamModel()));
+        return Attempt.first(toolFallback.beforeSend(clamped));
+    }
+
+    /**
+     * The upstream answered {@code sent} with {@code status} ≠ 200 and {@code body} (at most {@link #MAX_ERROR_BODY}
+     * bytes); {@code retryAfter} is its header value or null.
+     */
+    public Decision afterError(Attempt sent, int status, byte[] body, String retryAfter) {
+        Decision d = toolFallback.afterRejection(sent, status, body);
+        if (d == null) {
+            d = clamp.afterOverflow(sent, status, body, windows.windowOf(sent.upstreamModel()));
+        }
+        if (d == null) {
+            AnthropicError e = ErrorMapping.fromUpstream(status, body, retryAfter);
+            d = new Decision.Fail(e, e.status() >= 500 ? "http_" + status : null);
+        }
+        return d;
+    }
+
+    /** {@code sent} got no answer: the upstream refused the connection, reset it before the headers, or timed out. */
+    public Decision afterNoAnswer(Attempt sent, String detail) {
+        return new Decision.Fail(ErrorMapping.unreachable(detail), "unreachable");
+    }
+
+    /** The upstream answered {@code sent} with 200 but its body broke off before the end (a non-streaming answer). */
+    public Decision afterBrokenBody(Attempt sent, String detail) {
+        return new Decision.Fail(AnthropicError.api("upstream connection failed while reading the response: "
+                + detail), "read");
+    }
+
+    /** The input-token count a stream's {@code message_start} reports before the upstream has said it. */
+    public long promptEstimate(Attempt sent) {
+        return estimator.estimate(sent.upstreamModel(), sent.bodyBytes());
+    }
+
+    /** A non-streaming answer to {@code sent} came back: its usage is the exact prompt size. */
+    public void answered(Attempt sent, TranslatedResponse response) {
+        estimator.observe(sent.upstreamModel(), sent.bodyBytes(), response.inputTokens() + response.cacheReadTokens());
+    }
+
+    /** A stream for {@code sent} ended; only one that finished reports the exact prompt size. */
+    public void streamEnded(Attempt sent, StreamOutcome outcome) {
+        if (outcome.stopReason() != null) {
+            estimator.observe(sent.upstreamModel(), sent.bodyBytes(),
+                    outcome.usage().inputTokens() + outcome.usage().cacheReadInputTokens());
+        }
+    }
+}
