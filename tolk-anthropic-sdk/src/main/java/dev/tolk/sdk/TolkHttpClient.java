@@ -140,30 +140,27 @@ public final class TolkHttpClient implements HttpClient {
         catalog.awaitLoaded();
         Attempt attempt = policy.first(translated);
         while (true) {
-            java.net.http.HttpResponse<InputStream> r;
+            Decision d;
             try {
-                r = http.send(post("/v1/chat/completions", attempt.request().upstreamBody(), requestId),
-                        java.net.http.HttpResponse.BodyHandlers.ofInputStream());
-            } catch (IOException e) {
-                Decision.Fail f = (Decision.Fail) policy.afterNoAnswer(attempt, e.getMessage());
-                return InProcessResponse.error(f.error(), requestId);
-            }
-            if (r.statusCode() != 200) {
+                java.net.http.HttpResponse<InputStream> r = http.send(post("/v1/chat/completions",
+                        attempt.request().upstreamBody(), requestId), java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+                if (r.statusCode() == 200) {
+                    return answer(attempt, r, requestId);
+                }
                 byte[] err;
                 try (InputStream in = r.body()) {
                     err = in.readNBytes(DispatchPolicy.MAX_ERROR_BODY);
                 }
-                switch (policy.afterError(attempt, r.statusCode(), err, r.headers().firstValue("retry-after").orElse(null))) {
-                    case Decision.Retry retry -> {
-                        attempt = retry.next();
-                        continue;
-                    }
-                    case Decision.Fail f -> {
-                        return InProcessResponse.error(f.error(), requestId);
-                    }
+                d = policy.afterError(attempt, r.statusCode(), err, r.headers().firstValue("retry-after").orElse(null));
+            } catch (IOException e) {
+                d = policy.afterNoAnswer(attempt, e.getMessage());
+            }
+            switch (d) {
+                case Decision.Retry retry -> attempt = retry.next();
+                case Decision.Fail f -> {
+                    return InProcessResponse.error(f.error(), requestId);
                 }
             }
-            return answer(attempt, r, requestId);
         }
     }
 
@@ -182,8 +179,7 @@ public final class TolkHttpClient implements HttpClient {
         try (InputStream in = r.body()) {
             completion = in.readAllBytes();
         } catch (IOException e) {
-            return InProcessResponse.error(((Decision.Fail) policy.afterBrokenBody(attempt, e.getMessage())).error(),
-                    requestId);
+            return InProcessResponse.error(policy.afterBrokenBody(attempt, e.getMessage()).error(), requestId);
         }
         TranslatedResponse translated = ResponseTranslator.translate(completion, attempt.request().facts(), messageId);
         policy.answered(attempt, translated);

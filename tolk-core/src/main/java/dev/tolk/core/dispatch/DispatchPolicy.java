@@ -63,8 +63,11 @@ public final class DispatchPolicy {
         return new Decision.Fail(ErrorMapping.unreachable(detail), "unreachable");
     }
 
-    /** The upstream answered {@code sent} with 200 but its body broke off before the end (a non-streaming answer). */
-    public Decision afterBrokenBody(Attempt sent, String detail) {
+    /**
+     * The upstream answered {@code sent} with 200 but its body broke off before the end (a non-streaming answer).
+     * Never retried: the upstream may have generated the whole answer already.
+     */
+    public Decision.Fail afterBrokenBody(Attempt sent, String detail) {
         return new Decision.Fail(AnthropicError.api("upstream connection failed while reading the response: "
                 + detail), "read");
     }
