@@ -3,6 +3,8 @@ package dev.tolk.server;
 import dev.tolk.core.dispatch.ModelCatalog;
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.server.config.GatewayConfig;
+import dev.tolk.server.http.AccessLog;
+import dev.tolk.server.http.ClientAuthentication;
 import dev.tolk.server.http.ClientTimeouts;
 import dev.tolk.server.http.GatewayHandler;
 import dev.tolk.server.metrics.GatewayMetrics;
@@ -11,6 +13,7 @@ import dev.tolk.server.upstream.UpstreamClient;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.Executors;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -45,7 +48,8 @@ public final class TolkServer implements AutoCloseable {
         ModelCatalog catalog = new ModelCatalog(upstream::fetchModels, config.maxModelLen(), System::nanoTime);
         RequestTranslator translator = new RequestTranslator(config.translation(),
                 new ModelRouter(catalog::servedNames, config.routes(), config.defaultModel()));
-        this.handler = new GatewayHandler(config, translator, upstream, catalog, new GatewayMetrics());
+        GatewayMetrics metrics = new GatewayMetrics();
+        this.handler = new GatewayHandler(config, translator, upstream, catalog, metrics);
 
         QueuedThreadPool pool = new ResumeInlineThreadPool(64, 2);
         pool.setName("tolk");
@@ -63,7 +67,9 @@ public final class TolkServer implements AutoCloseable {
         // the header timeout until a request is complete; while it is served, longer than the upstream may be silent
         connector.setIdleTimeout(config.headerTimeout().toMillis());
         server.addConnector(connector);
-        server.setHandler(new ClientTimeouts(handler, config.headerTimeout(),
+        // the front door, outermost first: idle timeouts, the exchange and its access line, client keys, the routes
+        Handler routes = config.apiKeys().isEmpty() ? handler : new ClientAuthentication(handler, config.apiKeys());
+        server.setHandler(new ClientTimeouts(new AccessLog(routes, metrics), config.headerTimeout(),
                 config.upstreamTimeout().plus(Duration.ofMinutes(1))));
         server.setStopTimeout(config.shutdownGrace().toMillis() + 3000);
     }

@@ -4,13 +4,18 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
-/** One client request in flight: Jetty's request/response/callback, our ids, and what the access log reports. */
-final class Exchange {
+/**
+ * One client request in flight: our request id and what the access log reports, made by {@link AccessLog} in front of
+ * every other handler. It wraps Jetty's request ({@code Request.as(request, Exchange.class)} finds it) and is the
+ * callback the handlers complete: completing it completes Jetty's and writes the access line.
+ */
+final class Exchange extends Request.Wrapper implements Callback {
+    /** Jetty's request itself: the handlers read, watch and demand on it without a wrapper in between. */
     final Request request;
     final Response response;
-    final Callback callback;
     final String requestId;
-    private final Runnable onComplete;
+    private final Callback jetty;
+    private final AccessLog log;
     private volatile boolean detached;
     final long startNanos = System.nanoTime();
     String route;
@@ -24,12 +29,19 @@ final class Exchange {
     String stopReason;
     String note;
 
-    Exchange(Request request, Response response, Callback callback, String requestId, java.util.function.Consumer<Exchange> onComplete) {
+    Exchange(Request request, Response response, Callback callback, String requestId, String route, AccessLog log) {
+        super(request);
         this.request = request;
         this.response = response;
-        this.callback = callback;
+        this.jetty = callback;
         this.requestId = requestId;
-        this.onComplete = () -> onComplete.accept(this);
+        this.route = route;
+        this.log = log;
+    }
+
+    /** The exchange of a request that came through {@link AccessLog}. */
+    static Exchange of(Request request) {
+        return Request.as(request, Exchange.class);
     }
 
     /** The response goes on after the handler returns; whoever took it over calls {@link #complete}. */
@@ -41,16 +53,35 @@ final class Exchange {
         return detached;
     }
 
-    /** Completes a detached exchange: Jetty's callback, then the access log. */
+    /** Completes the exchange: Jetty's callback, then the access log. */
     void complete(Throwable failure) {
-        try {
-            if (failure == null) {
-                callback.succeeded();
-            } else {
-                callback.failed(failure);
-            }
-        } finally {
-            onComplete.run();
+        if (failure == null) {
+            succeeded();
+        } else {
+            failed(failure);
         }
+    }
+
+    @Override
+    public void succeeded() {
+        try {
+            jetty.succeeded();
+        } finally {
+            log.completed(this);
+        }
+    }
+
+    @Override
+    public void failed(Throwable failure) {
+        try {
+            jetty.failed(failure);
+        } finally {
+            log.completed(this);
+        }
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+        return jetty.getInvocationType();
     }
 }

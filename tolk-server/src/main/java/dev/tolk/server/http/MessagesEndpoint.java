@@ -63,7 +63,7 @@ final class MessagesEndpoint {
     }
 
     /** Serves a request whose body has been read, on a virtual thread (it blocks until the upstream answers). */
-    void handle(Exchange x, byte[] body) throws IOException, InterruptedException {
+    private void handle(Exchange x, byte[] body) throws IOException, InterruptedException {
         TranslatedRequest tr = translate(x, body);
         if (tr != null) {
             send(x, prepare(tr));

@@ -30,6 +30,21 @@ final class Responses {
         json(response, error.status(), error.toJson(requestId), requestId);
     }
 
+    /** Writes a whole error response without blocking (the I/O thread may call it) and completes {@code x} after. */
+    static void errorAndComplete(Exchange x, AnthropicError error) {
+        x.status = error.status();
+        byte[] body = error.toJson(x.requestId);
+        Response response = x.response;
+        response.setStatus(error.status());
+        if (error.retryAfterSeconds().isPresent()) {
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(error.retryAfterSeconds().getAsLong()));
+        }
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        response.getHeaders().put(REQUEST_ID, x.requestId);
+        response.write(true, ByteBuffer.wrap(body), x);
+    }
+
     static void write(Response response, boolean last, ByteBuffer buf) throws IOException {
         try (Blocker.Callback cb = Blocker.callback()) {
             response.write(last, buf, cb);

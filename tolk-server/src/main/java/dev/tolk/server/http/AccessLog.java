@@ -1,0 +1,82 @@
+package dev.tolk.server.http;
+
+import dev.tolk.core.anthropic.AnthropicIds;
+import dev.tolk.server.metrics.GatewayMetrics;
+import java.time.Duration;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gives every request its {@link Exchange} (request id, the facts the handlers fill in) and, when the exchange
+ * completes, records its metrics and writes one structured access line: no prompt text, no credentials.
+ * {@code /metrics} is neither counted nor logged, {@code /health} is logged but not counted.
+ */
+public final class AccessLog extends Handler.Wrapper {
+    private static final Logger ACCESS = LoggerFactory.getLogger("tolk.access");
+
+    private final GatewayMetrics metrics;
+
+    public AccessLog(Handler next, GatewayMetrics metrics) {
+        super(next);
+        this.metrics = metrics;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        Exchange x = new Exchange(request, response, callback, AnthropicIds.requestId(),
+                routeName(Request.getPathInContext(request)), this);
+        return super.handle(x, response, x);
+    }
+
+    /** The route as metrics and the log name it: one of Tolk's routes, or {@code other}. */
+    private static String routeName(String path) {
+        if (path.startsWith("/v1/models/")) {
+            return "/v1/models/{id}";
+        }
+        return switch (path) {
+            case "/v1/messages", "/v1/messages/count_tokens", "/v1/models", "/health", "/ready", "/metrics" -> path;
+            default -> "other";
+        };
+    }
+
+    void completed(Exchange x) {
+        long durationNanos = System.nanoTime() - x.startNanos;
+        if (!"/metrics".equals(x.route) && !"/health".equals(x.route)) {
+            metrics.request(x.route, x.status, x.upstreamModel, Duration.ofNanos(durationNanos));
+            if (x.ttftNanos >= 0) {
+                metrics.timeToFirstToken(x.upstreamModel, Duration.ofNanos(x.ttftNanos));
+            }
+            if (x.upstreamModel != null && x.status == 200 && "/v1/messages".equals(x.route)) {
+                metrics.tokens(x.upstreamModel, x.inputTokens, x.outputTokens, x.cachedTokens);
+            }
+        }
+        if (ACCESS.isInfoEnabled() && !"/metrics".equals(x.route)) {
+            StringBuilder line = new StringBuilder(256).append("request_id=").append(x.requestId)
+                    .append(" route=").append(x.route).append(" status=").append(x.status)
+                    .append(" client_model=").append(x.clientModel).append(" upstream_model=").append(x.upstreamModel)
+                    .append(" ttft_ms=");
+            millis(line, x.ttftNanos);
+            line.append(" in=").append(x.inputTokens).append(" out=").append(x.outputTokens)
+                    .append(" cached=").append(x.cachedTokens).append(" stop=").append(x.stopReason)
+                    .append(" duration_ms=");
+            millis(line, durationNanos);
+            if (x.note != null) {
+                line.append(" note=").append(x.note);
+            }
+            ACCESS.info(line.toString());
+        }
+    }
+
+    private static void millis(StringBuilder sb, long nanos) {
+        if (nanos < 0) {
+            sb.append('-');
+            return;
+        }
+        long tenths = nanos / 100_000;
+        sb.append(tenths / 10).append('.').append(tenths % 10);
+    }
+}
