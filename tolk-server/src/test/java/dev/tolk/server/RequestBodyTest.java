@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import dev.tolk.sim.SimOptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -59,6 +60,43 @@ class RequestBodyTest {
             var r = f.post("/v1/messages", "{\"model\":\"m\",\"max_tokens\":20,\"messages\":[{\"role\":\"user\",\"content\":\"ok?\"}]}");
             assertThat(r.statusCode()).isEqualTo(200);
             await().atMost(Duration.ofSeconds(5)).until(() -> f.sim.stats().active() == 0);
+        }
+    }
+
+    @Test
+    void aChunkedBodyIsReadWholeAndOneOverTheLimitIs413() throws Exception {
+        try (GatewayFixture f = new GatewayFixture(SimOptions.defaults(), c -> c.withMaxBodyBytes(20_000))) {
+            f.sim.loadScenario("rules: [{reply: {text: 'got it', chunks: 2}}]");
+            assertThat(chunked(f, body(15_000))).startsWith("HTTP/1.1 200").contains("message_stop");
+            long upstreamRequests = f.sim.stats().requests();
+            assertThat(chunked(f, body(30_000))).startsWith("HTTP/1.1 413").contains("request_too_large")
+                    .contains("exceeds the limit of 20000 bytes");
+            assertThat(f.sim.stats().requests()).isEqualTo(upstreamRequests);
+        }
+    }
+
+    /** Sends {@code body} chunked (no Content-Length) in 4 KB chunks and returns the answer's head and body. */
+    private static String chunked(GatewayFixture f, String body) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", f.tolk.port())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            for (int off = 0; off < bytes.length; off += 4096) {
+                int n = Math.min(4096, bytes.length - off);
+                out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(bytes, off, n);
+                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            }
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            try {
+                return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.net.SocketException e) {
+                return ""; // reset after the answer: what was read is lost
+            }
         }
     }
 
