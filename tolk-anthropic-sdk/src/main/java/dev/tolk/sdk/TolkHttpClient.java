@@ -143,7 +143,8 @@ public final class TolkHttpClient implements HttpClient {
             Decision d;
             try {
                 java.net.http.HttpResponse<InputStream> r = http.send(post("/v1/chat/completions",
-                        attempt.request().upstreamBody(), requestId), java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+                        attempt.request().upstreamBody(), requestId),
+                        java.net.http.HttpResponse.BodyHandlers.ofInputStream());
                 if (r.statusCode() == 200) {
                     return answer(attempt, r, requestId);
                 }

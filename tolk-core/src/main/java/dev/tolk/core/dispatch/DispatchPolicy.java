@@ -14,9 +14,10 @@ import dev.tolk.core.translate.stream.StreamOutcome;
  *   <li>{@link #first}: {@code max_tokens} clamped to the model's window ({@link ContextClamp}) and the tool-choice
  *       fallback already learned for the model applied ({@link ToolChoiceFallback}).</li>
  *   <li>After a non-200 answer, {@link #afterError} climbs the ladder: vLLM's "auto tool choice requires
- *       --enable-auto-tool-choice" 400 → retry with {@code tool_choice: "none"}; a context overflow → "prompt is too
- *       long" or one retry with the exact room; anything else → the mapped Anthropic error ({@link ErrorMapping}).
- *       {@link #afterNoAnswer} and {@link #afterBrokenBody} decide for an upstream that never answered or broke off.</li>
+ *       --enable-auto-tool-choice" 400 → retry with {@code tool_choice: "none"}; a context overflow → "prompt is
+ *       too long" or one retry with the exact room; anything else → the mapped Anthropic error
+ *       ({@link ErrorMapping}). {@link #afterNoAnswer} and {@link #afterBrokenBody} decide for an upstream that
+ *       never answered or broke off.</li>
  *   <li>{@link #answered} and {@link #streamEnded} teach the {@link PromptSizeEstimator} the exact prompt size;
  *       {@link #promptEstimate} is a stream's {@code message_start} input-token count.</li>
  * </ol>

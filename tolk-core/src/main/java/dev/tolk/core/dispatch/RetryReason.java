@@ -2,9 +2,9 @@ package dev.tolk.core.dispatch;
 
 /** Why a request is sent upstream once more; {@link #logNote()} is what the gateway's access log shows. */
 public enum RetryReason {
-    /** vLLM runs without a tool-call parser: sent again with {@code tool_choice: "none"} ({@link ToolChoiceFallback}). */
+    /** vLLM has no tool-call parser: sent again with {@code tool_choice: "none"} ({@link ToolChoiceFallback}). */
     NO_TOOL_PARSER("no-tool-parser:tool_choice=none"),
-    /** The prompt was larger than estimated: sent again with {@code max_tokens} = the exact room ({@link ContextClamp}). */
+    /** The prompt was larger than estimated: sent again with the exact room left ({@link ContextClamp}). */
     CONTEXT_WINDOW("clamp-retry");
 
     private final String logNote;

@@ -25,9 +25,10 @@ public final class ClientAuthentication extends Handler.Wrapper {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        if (keys.enabled() && Request.getPathInContext(request).startsWith("/v1/")
-                && !keys.accepts(request.getHeaders().get("x-api-key"), request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
-            Responses.errorAndComplete(Exchange.of(request), AnthropicError.of(ErrorType.AUTHENTICATION, "invalid x-api-key"));
+        if (keys.enabled() && Request.getPathInContext(request).startsWith("/v1/") && !keys.accepts(
+                request.getHeaders().get("x-api-key"), request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+            Responses.errorAndComplete(Exchange.of(request),
+                    AnthropicError.of(ErrorType.AUTHENTICATION, "invalid x-api-key"));
             return true;
         }
         return super.handle(request, response, callback);

@@ -198,7 +198,8 @@ final class MessagesEndpoint {
         if (head.getStatus() != 200) {
             c.watch.close();
             byte[] err = c.exchange.readBody(DispatchPolicy.MAX_ERROR_BODY);
-            decided(x, policy.afterError(attempt, head.getStatus(), err, head.getHeaders().get(HttpHeader.RETRY_AFTER)));
+            String retryAfter = head.getHeaders().get(HttpHeader.RETRY_AFTER);
+            decided(x, policy.afterError(attempt, head.getStatus(), err, retryAfter));
             return;
         }
         if (attempt.request().facts().stream()) {
@@ -242,7 +243,8 @@ final class MessagesEndpoint {
         watch.close(); // before answering: the client may send its next request at once on this connection
         x.ttftNanos = System.nanoTime() - x.startNanos;
         try {
-            TranslatedResponse r = ResponseTranslator.translate(body, attempt.request().facts(), AnthropicIds.messageId());
+            TranslatedResponse r = ResponseTranslator.translate(body, attempt.request().facts(),
+                    AnthropicIds.messageId());
             x.stopReason = r.stopReason();
             x.inputTokens = r.inputTokens();
             x.outputTokens = r.outputTokens();
