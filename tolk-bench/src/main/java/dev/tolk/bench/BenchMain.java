@@ -41,7 +41,7 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--chart", description = "PNG chart path (default: docs/bench.png, or the results dir for --quick).")
     Path chart;
 
-    @Option(names = "--fixtures", description = "Claude Code fixtures (default: $TOLK_SHARED_DIR or ../shared, /fixtures/claude-code).")
+    @Option(names = "--fixtures", description = "Claude Code fixtures (default: the repository's fixtures/claude-code).")
     Path fixtures;
 
     @Option(names = "--generator", defaultValue = "auto", description = "Load generator: auto (wrk if installed), wrk, java.")
@@ -122,10 +122,6 @@ public final class BenchMain implements Callable<Integer> {
     }
 
     private Path fixturesDir() {
-        if (fixtures != null) {
-            return fixtures;
-        }
-        String shared = System.getenv("TOLK_SHARED_DIR");
-        return (shared != null ? Path.of(shared) : Path.of("..", "shared")).resolve("fixtures").resolve("claude-code");
+        return fixtures != null ? fixtures : Requests.claudeCodeFixtures();
     }
 }

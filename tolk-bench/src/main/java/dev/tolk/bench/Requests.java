@@ -26,6 +26,22 @@ public final class Requests {
                 "messages":[{"role":"user","content":"Tell me a story."}]}""".formatted(model));
     }
 
+    /**
+     * The repository's recorded Claude Code requests, {@code <repo>/fixtures/claude-code}: the nearest folder at or
+     * above the working directory with a pom.xml and that folder ({@code ./tolk bench} runs from the root).
+     */
+    public static Path claudeCodeFixtures() {
+        Path start = Path.of("").toAbsolutePath();
+        for (Path p = start; p != null; p = p.getParent()) {
+            Path dir = p.resolve("fixtures").resolve("claude-code");
+            if (Files.isRegularFile(p.resolve("pom.xml")) && Files.isDirectory(dir)) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException("fixtures/claude-code not found at or above " + start
+                + "; run from inside the Tolk repository or pass --fixtures");
+    }
+
     /** The largest `POST /v1/messages` body in the Claude Code fixtures, as sent (its own model name kept). */
     public static byte[] largestClaudeCode(Path fixturesDir) throws IOException {
         JsonNode best = null;

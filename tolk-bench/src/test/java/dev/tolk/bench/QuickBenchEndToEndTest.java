@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,7 +19,7 @@ class QuickBenchEndToEndTest {
     void quickBenchProducesACompleteResultWithoutErrors(@TempDir Path dir) throws Exception {
         BenchMain main = new BenchMain();
         new CommandLine(main).parseArgs("--quick", "--class-path", System.getProperty("java.class.path"),
-                "--results-dir", dir.toString(), "--fixtures", fixtures().toString());
+                "--results-dir", dir.toString());
 
         ObjectNode result = main.runAndWrite("test");
 
@@ -51,12 +50,5 @@ class QuickBenchEndToEndTest {
             assertThat(result.at("/concurrent/referenceSkipped").asText()).isEqualTo("haproxy is not installed");
         }
         assertThat(ReportTable.markdown(result)).contains("Tolk/direct");
-    }
-
-    private static Path fixtures() {
-        String shared = System.getenv("TOLK_SHARED_DIR");
-        Path base = shared != null ? Path.of(shared) : Path.of("..", "..", "shared");
-        Path dir = base.resolve("fixtures").resolve("claude-code");
-        return Files.isDirectory(dir) ? dir : Path.of("..", "shared", "fixtures", "claude-code");
     }
 }

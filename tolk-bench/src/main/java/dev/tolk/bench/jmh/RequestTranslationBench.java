@@ -29,7 +29,8 @@ public class RequestTranslationBench {
 
     @Setup
     public void setUp() throws IOException {
-        body = Requests.largestClaudeCode(Path.of(System.getProperty("tolk.bench.fixtures", "../shared/fixtures/claude-code")));
+        String dir = System.getProperty("tolk.bench.fixtures");
+        body = Requests.largestClaudeCode(dir != null ? Path.of(dir) : Requests.claudeCodeFixtures());
         translator = new RequestTranslator(TranslationOptions.defaults(), ModelResolver.fixed("sim-model"));
     }
 

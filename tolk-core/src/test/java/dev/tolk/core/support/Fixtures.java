@@ -10,7 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** The real Claude Code requests in {@code <repo>/../shared/fixtures/claude-code} (or {@code $TOLK_SHARED_DIR}). */
+/**
+ * The real Claude Code requests in the repository's {@code fixtures/claude-code} (its README tells where they come
+ * from), found from the working directory so that tests run from the repository root or any module.
+ */
 public final class Fixtures {
     private Fixtures() {}
 
@@ -22,25 +25,22 @@ public final class Fixtures {
         }
     }
 
-    public static Path sharedDir() {
-        String env = System.getenv("TOLK_SHARED_DIR");
-        if (env != null && Files.isDirectory(Path.of(env))) {
-            return Path.of(env);
-        }
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("shared/fixtures/claude-code"))) {
-                return p.resolve("shared");
-            }
-            if (p.getParent() != null && Files.isDirectory(p.getParent().resolve("shared/fixtures/claude-code"))) {
-                return p.getParent().resolve("shared");
+    /** {@code <repo>/fixtures/claude-code}: the nearest folder at or above the working directory with a pom.xml and it. */
+    public static Path dir() {
+        Path start = Path.of("").toAbsolutePath();
+        for (Path p = start; p != null; p = p.getParent()) {
+            Path dir = p.resolve("fixtures").resolve("claude-code");
+            if (Files.isRegularFile(p.resolve("pom.xml")) && Files.isDirectory(dir)) {
+                return dir;
             }
         }
-        throw new IllegalStateException("shared/fixtures/claude-code not found beside the repository; set TOLK_SHARED_DIR");
+        throw new IllegalStateException("fixtures/claude-code not found at or above " + start
+                + "; run from inside the Tolk repository");
     }
 
     public static List<Recorded> all() {
         List<Recorded> out = new ArrayList<>();
-        try (Stream<Path> files = Files.list(sharedDir().resolve("fixtures/claude-code"))) {
+        try (Stream<Path> files = Files.list(dir())) {
             for (Path f : files.filter(p -> p.toString().endsWith(".jsonl")).sorted().toList()) {
                 for (String line : Files.readAllLines(f)) {
                     if (line.isBlank()) {
