@@ -67,7 +67,7 @@ final class ReportTable {
                     + " KiB)", Double.NaN, derived.path("requestTranslationMBps").asDouble(), "MB/s", "", null));
         }
         JsonNode jmh = r.path("jmh");
-        jmh.fields().forEachRemaining(e -> {
+        jmh.properties().forEach(e -> {
             JsonNode b = e.getValue();
             rows.add(new Row("JMH " + e.getKey(), Double.NaN, b.path("score").asDouble(), b.path("unit").asText(), "", null));
             if (b.has("allocBytesPerOp")) {

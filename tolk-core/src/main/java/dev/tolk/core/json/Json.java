@@ -24,9 +24,10 @@ public final class Json {
     public static final int MAX_STRING_LENGTH = 64 * 1024 * 1024;
 
     // Jackson's default buffer pool is thread-local, which virtual threads defeat (every stream would allocate fresh
-    // buffers); a shared lock-free pool keeps per-chunk parsing allocation small.
+    // buffers); a shared pool keeps per-chunk parsing allocation small. The concurrent-deque one, since Jackson 2.18
+    // deprecated its lock-free pool (it could hold on to buffers without bound, jackson-core #1271).
     public static final JsonFactory FACTORY = JsonFactory.builder()
-            .recyclerPool(JsonRecyclerPools.sharedLockFreePool())
+            .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxNestingDepth(MAX_NESTING_DEPTH)
                     .maxStringLength(MAX_STRING_LENGTH)

@@ -48,14 +48,7 @@ public final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         CountDownLatch stop = new CountDownLatch(1);
-        // SIGTERM/SIGINT start a graceful stop and the process exits 0 (the JVM's default would exit 143)
-        for (String name : new String[] {"TERM", "INT"}) {
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> stop.countDown());
-            } catch (IllegalArgumentException e) {
-                // signal not available on this platform: the JVM's default handling applies
-            }
-        }
+        StopSignals.onStop(stop::countDown); // a graceful stop, then exit 0
         System.out.println("Tolk listening on " + server.baseUri() + " -> " + stripSlash(config.upstream().toString())
                 + (config.upstreamSim() ? " (built-in vLLM simulator)" : ""));
         System.out.flush();

@@ -227,8 +227,7 @@ public final class ConfigLoader {
             if (!m.isObject()) {
                 throw new ConfigException("'max-model-len' must map model names to token counts");
             }
-            for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
-                var e = it.next();
+            for (Map.Entry<String, JsonNode> e : m.properties()) {
                 out.put(e.getKey(), parseInt("max-model-len." + e.getKey(), e.getValue().asText()));
             }
         }
