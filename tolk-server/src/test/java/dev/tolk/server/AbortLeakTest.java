@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class AbortLeakTest {
     @Test
     void aThousandRandomClientAbortsLeaveNothingOpen() throws Exception {
-        try (GatewayFixture f = new GatewayFixture(SimOptions.defaults().withPrefillMicrosPerToken(300), c -> c)) {
+        try (GatewayFixture f = new GatewayFixture(SimOptions.builder().prefillMicrosPerToken(300).build(), c -> c)) {
             f.sim.loadScenario("rules: [{reply: {text: '" + "word ".repeat(100) + "', chunks: 100, chunkDelayMs: 1}}]");
             String body = "{\"model\":\"m\",\"max_tokens\":500,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}";
             byte[] request = ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "

@@ -219,7 +219,7 @@ class AnthropicSdkGatewayTest {
         var body = "{\"model\":\"claude-opus-5-5\",\"max_tokens\":100,\"stream\":false,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
         // a slow prefill (2 s per prompt token) keeps the non-streaming upstream request open
-        try (GatewayFixture g = new GatewayFixture(SimOptions.defaults().withPrefillMicrosPerToken(2_000_000), c -> c)) {
+        try (GatewayFixture g = new GatewayFixture(SimOptions.builder().prefillMicrosPerToken(2_000_000).build(), c -> c)) {
             var future = g.http.sendAsync(java.net.http.HttpRequest.newBuilder(g.tolk.baseUri().resolve("/v1/messages"))
                     .header("content-type", "application/json")
                     .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 class DoctorTest {
     record Report(int exit, String text) {}
 
-    static Report doctor(UnaryOperator<SimOptions> sim) {
-        try (SimServer s = SimServer.start(sim.apply(SimOptions.defaults()))) {
+    static Report doctor(UnaryOperator<SimOptions.Builder> sim) {
+        try (SimServer s = SimServer.start(sim.apply(SimOptions.builder()).build())) {
             s.loadScenario("rules: [{match: {toolsOffered: true}, reply: {toolCalls: [{name: get_time, arguments: {}}]}}]");
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             int exit = new DoctorCommand().run(s.baseUri(), null, null, new PrintStream(out, true));
@@ -35,7 +35,7 @@ class DoctorTest {
 
     @Test
     void withoutAToolParserItNamesTheFlagsAndStillPassesThanksToTextRecovery() {
-        Report r = doctor(o -> o.withToolParser(false).withModels(java.util.List.of("Qwen3-8B")));
+        Report r = doctor(o -> o.toolParser(false).models(java.util.List.of("Qwen3-8B")));
         assertThat(r.exit()).isZero();
         assertThat(r.text()).contains("WARN  automatic tool calling is OFF")
                 .contains("--enable-auto-tool-choice --tool-call-parser hermes");
@@ -43,22 +43,22 @@ class DoctorTest {
 
     @Test
     void withoutAReasoningParserItSaysSo() {
-        assertThat(doctor(o -> o.withReasoningParser(false)).text()).contains("no --reasoning-parser");
+        assertThat(doctor(o -> o.reasoningParser(false)).text()).contains("no --reasoning-parser");
     }
 
     @Test
     void withoutPromptTokenDetailsItNamesTheFlag() {
-        assertThat(doctor(o -> o.withPromptTokensDetails(false)).text()).contains("--enable-prompt-tokens-details");
+        assertThat(doctor(o -> o.promptTokensDetails(false)).text()).contains("--enable-prompt-tokens-details");
     }
 
     @Test
     void withoutTokenizeCountsAreEstimates() {
-        assertThat(doctor(o -> o.withTokenize(false)).text()).contains("/tokenize is missing");
+        assertThat(doctor(o -> o.tokenize(false)).text()).contains("/tokenize is missing");
     }
 
     @Test
     void aSmallWindowFails() {
-        Report r = doctor(o -> o.withMaxModelLen(8192));
+        Report r = doctor(o -> o.maxModelLen(8192));
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.text()).contains("FAIL  window 8192 is too small");
     }

@@ -167,7 +167,7 @@ class FaultMatrixTest {
     @Test
     void aClientThatLeavesDuringANonStreamingRequestAbortsTheUpstream() throws Exception {
         // 2 s of prefill per prompt token keeps the non-streaming upstream request open for a long time
-        try (GatewayFixture slow = new GatewayFixture(SimOptions.defaults().withPrefillMicrosPerToken(2_000_000), c -> c)) {
+        try (GatewayFixture slow = new GatewayFixture(SimOptions.builder().prefillMicrosPerToken(2_000_000).build(), c -> c)) {
             leaveAfterBytes(slow, false, 0);
         }
     }

@@ -28,7 +28,7 @@ class GatewayFuzzTest {
 
     @BeforeAll
     static void start() {
-        gateway = new GatewayFixture(SimOptions.defaults().withMaxModelLen(131072), c -> c);
+        gateway = new GatewayFixture(SimOptions.builder().maxModelLen(131072).build(), c -> c);
     }
 
     @AfterAll

@@ -23,7 +23,7 @@ class GatewayHttpTest {
 
     @BeforeAll
     static void start() {
-        f = new GatewayFixture(SimOptions.defaults().withMaxModelLen(131072), c -> c);
+        f = new GatewayFixture(SimOptions.builder().maxModelLen(131072).build(), c -> c);
     }
 
     @AfterAll
@@ -99,7 +99,7 @@ class GatewayHttpTest {
 
     @Test
     void modelsPaginate() throws Exception {
-        try (GatewayFixture g = new GatewayFixture(SimOptions.defaults().withModels(List.of("a", "b", "c")), c -> c)) {
+        try (GatewayFixture g = new GatewayFixture(SimOptions.builder().models(List.of("a", "b", "c")).build(), c -> c)) {
             var page = JSON.readTree(g.get("/v1/models?limit=2").body());
             assertThat(page.get("data")).hasSize(2);
             assertThat(page.get("has_more").asBoolean()).isTrue();
@@ -113,7 +113,7 @@ class GatewayHttpTest {
 
     @Test
     void modelRoutesSendNamesToTheirUpstreamModelAndEchoTheClientsName() throws Exception {
-        try (GatewayFixture g = new GatewayFixture(SimOptions.defaults().withModels(List.of("big", "small")),
+        try (GatewayFixture g = new GatewayFixture(SimOptions.builder().models(List.of("big", "small")).build(),
                 c -> c.withRoutes(List.of(new dev.tolk.core.translate.models.ModelRoute("*haiku*", "small"))))) {
             var r = g.post("/v1/messages", "{\"model\":\"claude-haiku-5-5\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
             assertThat(JSON.readTree(r.body()).get("model").asText()).isEqualTo("claude-haiku-5-5");
@@ -127,7 +127,7 @@ class GatewayHttpTest {
 
     @Test
     void theUpstreamKeyComesFromConfigAndTheClientsNever() throws Exception {
-        try (GatewayFixture g = new GatewayFixture(SimOptions.defaults().withApiKey("upstream-secret"),
+        try (GatewayFixture g = new GatewayFixture(SimOptions.builder().apiKey("upstream-secret").build(),
                 c -> c.withUpstreamApiKey("upstream-secret"))) {
             var r = g.post("/v1/messages", "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
                     "x-api-key", "client-key", "authorization", "Bearer client-token");
@@ -140,7 +140,7 @@ class GatewayHttpTest {
 
     @Test
     void aWrongUpstreamKeyIsTheOperatorsErrorNotAClient401() throws Exception {
-        try (GatewayFixture g = new GatewayFixture(SimOptions.defaults().withApiKey("right"), c -> c.withUpstreamApiKey("wrong"))) {
+        try (GatewayFixture g = new GatewayFixture(SimOptions.builder().apiKey("right").build(), c -> c.withUpstreamApiKey("wrong"))) {
             var r = g.post("/v1/messages", "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
             assertThat(r.statusCode()).isEqualTo(500);
             assertThat(r.body()).contains("api_error").contains("VLLM_API_KEY");
@@ -167,7 +167,7 @@ class GatewayHttpTest {
 
     @Test
     void anUpstreamWithoutTokenizeGetsALabelledEstimate() throws Exception {
-        try (GatewayFixture g = new GatewayFixture(SimOptions.defaults().withTokenize(false), c -> c)) {
+        try (GatewayFixture g = new GatewayFixture(SimOptions.builder().tokenize(false).build(), c -> c)) {
             var r = g.post("/v1/messages/count_tokens", "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}");
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.headers().firstValue("tolk-token-count")).hasValue("estimate");

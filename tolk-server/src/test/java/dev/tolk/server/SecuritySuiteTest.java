@@ -59,7 +59,7 @@ class SecuritySuiteTest {
     @Test
     void aSlowNonStreamingAnswerOutlivesTheHeaderTimeout() throws Exception {
         // 1.5 s per prompt token of prefill: the upstream answers after seconds, with nothing written to the client
-        try (GatewayFixture f = new GatewayFixture(SimOptions.defaults().withPrefillMicrosPerToken(300_000),
+        try (GatewayFixture f = new GatewayFixture(SimOptions.builder().prefillMicrosPerToken(300_000).build(),
                 c -> c.withHeaderTimeout(Duration.ofSeconds(1)))) {
             HttpResponse<String> r = f.post("/v1/messages",
                     "{\"model\":\"m\",\"max_tokens\":20,\"messages\":[{\"role\":\"user\",\"content\":\"take your time\"}]}");
@@ -149,7 +149,7 @@ class SecuritySuiteTest {
         root.addAppender(captured);
         ch.qos.logback.classic.Level before = root.getLevel();
         root.setLevel(ch.qos.logback.classic.Level.DEBUG);
-        try (GatewayFixture f = new GatewayFixture(SimOptions.defaults().withApiKey(upstreamKey),
+        try (GatewayFixture f = new GatewayFixture(SimOptions.builder().apiKey(upstreamKey).build(),
                 c -> c.withApiKeys(List.of(gatewayKey)).withUpstreamApiKey(upstreamKey))) {
             String ok = "{\"model\":\"m\",\"max_tokens\":20,\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
             String streaming = ok.replace("{\"model\"", "{\"stream\":true,\"model\"");

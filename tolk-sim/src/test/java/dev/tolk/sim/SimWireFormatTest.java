@@ -20,7 +20,7 @@ class SimWireFormatTest {
 
     @BeforeAll
     static void start() {
-        sim = SimServer.start(SimOptions.defaults().withDeterministic(true).withPromptTokensDetails(false));
+        sim = SimServer.start(SimOptions.builder().deterministic(true).promptTokensDetails(false).build());
     }
 
     @AfterAll
@@ -90,7 +90,7 @@ class SimWireFormatTest {
 
     @Test
     void autoToolChoiceWithoutAToolParserIsRejectedLikeVllm() throws Exception {
-        try (SimServer s = SimServer.start(SimOptions.defaults().withToolParser(false))) {
+        try (SimServer s = SimServer.start(SimOptions.builder().toolParser(false).build())) {
             var r = post(s, "/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":"
                     + "[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}");
             assertThat(r.statusCode()).isEqualTo(400);
@@ -100,7 +100,7 @@ class SimWireFormatTest {
 
     @Test
     void anApiKeyGuardsV1PathsWithVllmsStringError() throws Exception {
-        try (SimServer s = SimServer.start(SimOptions.defaults().withApiKey("k1"))) {
+        try (SimServer s = SimServer.start(SimOptions.builder().apiKey("k1").build())) {
             var r = post(s, "/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
             assertThat(r.statusCode()).isEqualTo(401);
             assertThat(r.body()).isEqualTo("{\"error\":\"Unauthorized\"}");
@@ -113,7 +113,7 @@ class SimWireFormatTest {
     @ParameterizedTest
     @CsvSource({"old, 'in the messages'", "mid, 'parameter=max_tokens'", "v019, 'for a total of'", "new, 'at least'"})
     void everyOverflowWordingEraCanBeSimulated(String era, String marker) throws Exception {
-        try (SimServer s = SimServer.start(SimOptions.defaults().withOverflowWording(era).withMaxModelLen(100))) {
+        try (SimServer s = SimServer.start(SimOptions.builder().overflowWording(era).maxModelLen(100).build())) {
             var r = post(s, "/v1/chat/completions", "{\"max_tokens\":95,\"messages\":[{\"role\":\"user\",\"content\":\"hello there\"}]}");
             assertThat(r.statusCode()).isEqualTo(400);
             assertThat(r.body()).contains("maximum context length is 100").contains(marker);

@@ -109,7 +109,7 @@ class ClaudeCodeEndToEndTest {
 
     @Test
     void theSameRoundTripWorksWhenTheUpstreamHasNoToolParserAndTheModelWritesHermesMarkup() throws Exception {
-        try (SimServer noParser = SimServer.start(SimOptions.defaults().withToolParser(false));
+        try (SimServer noParser = SimServer.start(SimOptions.builder().toolParser(false).build());
              TolkServer t = TolkServer.start(GatewayConfig.defaults(noParser.baseUri()).withPort(0))) {
             noParser.loadScenario("""
                     rules:
@@ -169,7 +169,7 @@ class ClaudeCodeEndToEndTest {
 
     @Test
     void aConversationThatOutgrowsASmallWindowIsCompactedAndCompletes() throws Exception {
-        try (SimServer small = SimServer.start(SimOptions.defaults().withMaxModelLen(40000));
+        try (SimServer small = SimServer.start(SimOptions.builder().maxModelLen(40000).build());
              TolkServer t = TolkServer.start(GatewayConfig.defaults(small.baseUri()).withPort(0))) {
             String big = "x".repeat(70000);
             small.loadScenario("""
