@@ -18,7 +18,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ChatEndpoint {
     private final SimOptions options;
-    private final PrefixCache cache = new PrefixCache(200_000);
     private final AtomicInteger position = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
     volatile Scenario scenario = Scenario.empty();
@@ -30,13 +29,23 @@ final class ChatEndpoint {
     void reset() {
         position.set(0);
         ids.set(0);
-        cache.clear();
         scenario = Scenario.empty();
     }
 
-    /** Everything needed to answer one request. */
-    record Plan(boolean stream, boolean includeUsage, String model, int promptTokens, Integer cachedTokens,
-                int maxTokens, Answer answer, List<String> stop, String id, long created) {}
+    /**
+     * Everything needed to answer one request. {@code cachedTokens} is null until the scheduler admitted the request
+     * and looked its prompt up in the prefix cache (and stays null without prompt-tokens details).
+     */
+    record Plan(boolean stream, boolean includeUsage, String model, int[] promptTokenIds, Integer cachedTokens,
+                int maxTokens, Answer answer, List<String> stop, String id, long created) {
+        int promptTokens() {
+            return promptTokenIds.length;
+        }
+
+        Plan withCachedTokens(Integer cached) {
+            return new Plan(stream, includeUsage, model, promptTokenIds, cached, maxTokens, answer, stop, id, created);
+        }
+    }
 
     Plan plan(JsonNode req) throws Failure {
         if (!(req instanceof ObjectNode r)) {
@@ -97,8 +106,6 @@ final class ChatEndpoint {
             throw VllmErrors.contextOverflow(options.overflowWording(), limit, prompt, maxGiven ? maxTokens : null,
                     maxGiven);
         }
-        Integer cached = options.promptTokensDetails() ? cache.lookupAndInsert(tokens) : null;
-
         String lastUser = lastUserText(messages);
         boolean toolResults = false;
         for (JsonNode m : messages) {
@@ -132,7 +139,7 @@ final class ChatEndpoint {
         String id = options.deterministic() ? "chatcmpl-sim" + ids.incrementAndGet()
                 : "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = options.deterministic() ? 1730000000L : System.currentTimeMillis() / 1000;
-        return new Plan(stream, includeUsage, model, prompt, cached, maxTokens, answer, stop, id, created);
+        return new Plan(stream, includeUsage, model, tokens, null, maxTokens, answer, stop, id, created);
     }
 
     /** vLLM json.loads every assistant tool call's arguments before rendering (protocol.md §B.2). */

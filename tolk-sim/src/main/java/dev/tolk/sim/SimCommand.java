@@ -16,8 +16,13 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Bind address (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8000", description = "Port (default: ${DEFAULT-VALUE}; 0 = free port).")
+    @Option(names = "--port", defaultValue = "8000",
+            description = "Port of the first instance (default: ${DEFAULT-VALUE}; 0 = free ports).")
     int port;
+
+    @Option(names = "--instances", defaultValue = "1",
+            description = "Independent vLLM instances on consecutive ports (default: ${DEFAULT-VALUE}).")
+    int instances;
 
     @Option(names = "--scenario", description = "Scenario file (YAML or JSON) scripting the answers.")
     Path scenario;
@@ -49,8 +54,20 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--overflow-wording", defaultValue = "new", description = "old, mid, v019 or new.")
     String overflowWording;
 
-    @Option(names = "--prefill-us-per-token", defaultValue = "0", description = "Time to first token per prompt token (µs).")
+    @Option(names = "--prefill-us-per-token", defaultValue = "0",
+            description = "Prefill time per prompt token not served from the prefix cache (µs).")
     long prefill;
+
+    @Option(names = "--decode-us-per-token", defaultValue = "0", description = "Decode time per output token (µs).")
+    long decode;
+
+    @Option(names = "--max-num-seqs", defaultValue = "0",
+            description = "Sequences running at once per instance; more wait in a FIFO queue (default: 0 = no limit).")
+    int maxNumSeqs;
+
+    @Option(names = "--kv-blocks", defaultValue = "" + SimOptions.DEFAULT_KV_BLOCKS,
+            description = "KV capacity per instance in 16-token blocks (default: ${DEFAULT-VALUE}).")
+    int kvBlocks;
 
     @Option(names = "--chunk-delay-ms", defaultValue = "0", description = "Delay between streamed chunks (ms).")
     long chunkDelay;
@@ -60,20 +77,27 @@ public final class SimCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SimOptions o = SimOptions.defaults().withHost(host).withPort(port)
-                .withModels(models == null || models.isEmpty() ? List.of("qwen3-sim") : models)
-                .withMaxModelLen(maxModelLen).withApiKey(apiKey).withToolParser(!noToolParser)
-                .withReasoningParser(!noReasoningParser).withReasoningField(reasoningField)
-                .withPromptTokensDetails(!noPromptTokensDetails).withTokenize(!noTokenize)
-                .withOverflowWording(overflowWording).withPrefillMicrosPerToken(prefill)
-                .withChunkDelayMillis(chunkDelay).withDefaultChunks(chunks);
-        SimServer sim = SimServer.start(o);
-        if (scenario != null) {
-            sim.loadScenario(Files.readString(scenario));
+        SimOptions o = SimOptions.builder().host(host).port(port)
+                .models(models == null || models.isEmpty() ? List.of("qwen3-sim") : models)
+                .maxModelLen(maxModelLen).apiKey(apiKey).toolParser(!noToolParser)
+                .reasoningParser(!noReasoningParser).reasoningField(reasoningField)
+                .promptTokensDetails(!noPromptTokensDetails).tokenize(!noTokenize)
+                .overflowWording(overflowWording).prefillMicrosPerToken(prefill)
+                .decodeMicrosPerToken(decode).maxNumSeqs(maxNumSeqs).kvBlocks(kvBlocks)
+                .chunkDelayMillis(chunkDelay).defaultChunks(chunks).build();
+        if (instances < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--instances must be at least 1");
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(sim::close));
-        System.out.println("tolk-sim listening on " + sim.baseUri() + " (models " + o.models() + ", max_model_len "
-                + o.maxModelLen() + ")");
+        SimFleet fleet = SimFleet.start(instances, o);
+        if (scenario != null) {
+            fleet.loadScenario(Files.readString(scenario));
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(fleet::close));
+        for (SimServer sim : fleet.instances()) {
+            System.out.println("tolk-sim listening on " + sim.baseUri() + " ("
+                    + (instances > 1 ? "instance " + sim.index() + " of " + instances + ", " : "")
+                    + "models " + o.models() + ", max_model_len " + o.maxModelLen() + ")");
+        }
         System.out.flush();
         new CountDownLatch(1).await();
         return 0;

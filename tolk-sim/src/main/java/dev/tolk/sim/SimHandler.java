@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
@@ -28,13 +30,29 @@ final class SimHandler extends Handler.Abstract {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SimOptions options;
+    private final SimServer owner;
     private final ChatEndpoint chat;
+    private final Scheduler scheduler;
     private final SimStats stats = new SimStats();
     private final RequestLog log = new RequestLog();
 
-    SimHandler(SimOptions options) {
+    SimHandler(SimOptions options, SimServer owner) {
         this.options = options;
+        this.owner = owner;
         this.chat = new ChatEndpoint(options);
+        this.scheduler = new Scheduler(options.maxNumSeqs(), new KvCache(options.kvBlocks()));
+    }
+
+    SimStats.Snapshot snapshot() {
+        return stats.snapshot(scheduler);
+    }
+
+    /** Clears stats, the request log, the prefix cache and the scenario. */
+    void reset() {
+        stats.reset();
+        log.clear();
+        chat.reset();
+        scheduler.clearCache();
     }
 
     SimStats stats() {
@@ -68,6 +86,11 @@ final class SimHandler extends Handler.Abstract {
             stats.request();
             log.add(new RequestLog.Entry(method, path, headers(request), parseOrNull(body)));
         }
+        if (owner.fault().mode() == SimFault.Mode.UNAVAILABLE && !path.startsWith("/sim/") && !path.equals("/metrics")) {
+            // vLLM's admission control when its request queue is full (QueueOverflowError)
+            sendError(response, 503, "ServiceUnavailableError", "Request queue full.", null);
+            return;
+        }
         if (options.apiKey() != null && (path.startsWith("/v1") || path.startsWith("/v2"))) {
             String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
             if (auth == null || !auth.equals("Bearer " + options.apiKey())) {
@@ -81,14 +104,14 @@ final class SimHandler extends Handler.Abstract {
             case "POST /tokenize" -> tokenize(response, body);
             case "GET /health" -> send(response, 200, null, new byte[0]);
             case "GET /metrics" -> send(response, 200, "text/plain; version=0.0.4; charset=utf-8", metrics());
-            case "GET /sim/stats" -> send(response, 200, "application/json", JSON.writeValueAsBytes(stats.snapshot()));
+            case "GET /sim/stats" -> send(response, 200, "application/json", statsBody(request));
+            case "GET /sim/fault" -> send(response, 200, "application/json", faultBody(owner));
+            case "POST /sim/fault" -> fault(response, body);
             case "GET /sim/requests" -> send(response, 200, "application/json",
                     JSON.writeValueAsBytes(log.last(limit(request))));
             case "POST /sim/scenario" -> loadScenario(response, body);
             case "POST /sim/reset" -> {
-                stats.reset();
-                log.clear();
-                chat.reset();
+                reset();
                 send(response, 200, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
             }
             default -> {
@@ -122,7 +145,7 @@ final class SimHandler extends Handler.Abstract {
         JsonNode fault = a.fault();
         String faultType = fault == null ? null : fault.path("type").asText();
         if ("stall_headers".equals(faultType)) {
-            sleepWatching(request, (long) (fault.path("seconds").asDouble(1) * 1000), new AtomicBoolean());
+            sleepWatching(request, seconds(fault), new AtomicBoolean());
         }
         JsonNode err = a.error();
         if (err != null && !err.path("midStream").asBoolean(false)) {
@@ -139,12 +162,22 @@ final class SimHandler extends Handler.Abstract {
         stats.tokens(plan.promptTokens(), outcome.completionTokens());
         if (!plan.stream()) {
             stats.begin();
-            boolean stayed = sleepWatching(request, prefillMillis(plan), new AtomicBoolean());
+            boolean stayed = false;
+            Scheduler.Ticket ticket = scheduler.admit(plan.promptTokenIds(), outcome.completionTokens(),
+                    () -> Disconnects.clientGone(request));
             try {
-                if (stayed) {
-                    send(response, 200, "application/json", chat.completionBody(plan, outcome));
+                if (ticket != null) {
+                    Cost cost = admitted(plan, outcome, ticket);
+                    plan = plan.withCachedTokens(cost.reportedCached());
+                    stayed = sleepWatching(request, cost.prefillNanos() + cost.decodeNanos(), new AtomicBoolean());
+                    if (stayed) {
+                        send(response, 200, "application/json", chat.completionBody(plan, outcome));
+                    }
                 }
             } finally {
+                if (ticket != null) {
+                    scheduler.release(ticket);
+                }
                 stats.end(!stayed);
             }
             return;
@@ -152,23 +185,45 @@ final class SimHandler extends Handler.Abstract {
         stream(request, response, plan, outcome, fault, faultType);
     }
 
+    /** What the cost model charges one admitted request; recorded in the stats. */
+    private record Cost(long prefillNanos, long decodeNanos, Integer reportedCached) {}
+
+    private Cost admitted(ChatEndpoint.Plan plan, ChatEndpoint.Outcome outcome, Scheduler.Ticket ticket) {
+        double slowdown = owner.fault().slowdown();
+        int cached = ticket.cachedTokens();
+        long prefillMicros = (long) (options.prefillMicrosPerToken() * (double) (plan.promptTokens() - cached) * slowdown);
+        long decodeMicros = (long) (options.decodeMicrosPerToken() * (double) outcome.completionTokens() * slowdown);
+        stats.admitted(plan.promptTokens(), cached, outcome.completionTokens(), ticket.queuedNanos() / 1000,
+                prefillMicros, decodeMicros);
+        return new Cost(prefillMicros * 1000, decodeMicros * 1000, options.promptTokensDetails() ? cached : null);
+    }
+
     private void stream(Request request, Response response, ChatEndpoint.Plan plan, ChatEndpoint.Outcome outcome,
                         JsonNode fault, String faultType) throws IOException {
         AtomicBoolean gone = new AtomicBoolean();
         request.addFailureListener(t -> gone.set(true));
-        StreamPlan sp = StreamPlan.build(chat, plan, outcome, options.reasoningField());
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         stats.status(200);
         stats.begin();
         boolean aborted = true;
+        Scheduler.Ticket ticket = null;
         try {
             write(response, false, ByteBuffer.allocate(0)); // vLLM's StreamingResponse sends headers at once
-            long prefill = prefillMillis(plan);
-            if (prefill > 0 && !sleepWatching(request, prefill, gone)) {
+            ticket = scheduler.admit(plan.promptTokenIds(), outcome.completionTokens(),
+                    () -> gone.get() || Disconnects.clientGone(request));
+            if (ticket == null) {
+                return; // the client left while the request waited
+            }
+            Cost cost = admitted(plan, outcome, ticket);
+            plan = plan.withCachedTokens(cost.reportedCached());
+            StreamPlan sp = StreamPlan.build(chat, plan, outcome, options.reasoningField());
+            if (cost.prefillNanos() > 0 && !sleepWatching(request, cost.prefillNanos(), gone)) {
                 return;
             }
-            long delay = plan.answer().chunkDelayMillis();
+            // decode time is spread evenly over the gaps between frames, on top of any scripted chunk delay
+            long delay = TimeUnit.MILLISECONDS.toNanos(plan.answer().chunkDelayMillis())
+                    + (sp.frames.size() > 1 ? cost.decodeNanos() / (sp.frames.size() - 1) : 0);
             int faultAt = fault != null ? fault.path("afterChunks").asInt(1) : sp.faultAfter;
             if (delay == 0 && faultType == null && sp.faultAfter < 0) {
                 write(response, true, ByteBuffer.wrap(sp.concat()));
@@ -190,7 +245,7 @@ final class SimHandler extends Handler.Abstract {
                                 "data: {\"id\":\"chatcmpl-garbage\",\"choices\":[{\"delta\":{\"content\":\"\u0000oops\n\n"
                                         .getBytes(StandardCharsets.UTF_8)));
                         case "stall" -> {
-                            if (!sleepWatching(request, (long) (fault.path("seconds").asDouble(1) * 1000), gone)) {
+                            if (!sleepWatching(request, seconds(fault), gone)) {
                                 return;
                             }
                         }
@@ -226,12 +281,15 @@ final class SimHandler extends Handler.Abstract {
         } catch (IOException e) {
             aborted = true;
         } finally {
+            if (ticket != null) {
+                scheduler.release(ticket);
+            }
             stats.end(aborted);
         }
     }
 
-    private long prefillMillis(ChatEndpoint.Plan plan) {
-        return options.prefillMicrosPerToken() * plan.promptTokens() / 1000;
+    private static long seconds(JsonNode fault) {
+        return (long) (fault.path("seconds").asDouble(1) * 1_000_000_000L);
     }
 
     /**
@@ -239,17 +297,17 @@ final class SimHandler extends Handler.Abstract {
      * write notices a departed client. Long ones (prefill, stalls) probe the socket every 50 ms, so an abort is seen
      * while nothing is written; probing every short sleep would cost 10,000 slow streams a syscall storm.
      */
-    private static boolean sleepWatching(Request request, long millis, AtomicBoolean gone) {
-        if (millis < 200) {
+    private static boolean sleepWatching(Request request, long nanos, AtomicBoolean gone) {
+        if (nanos < 200_000_000L) {
             try {
-                Thread.sleep(millis);
+                Thread.sleep(Duration.ofNanos(nanos));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
             }
             return !gone.get();
         }
-        long end = System.nanoTime() + millis * 1_000_000;
+        long end = System.nanoTime() + nanos;
         while (System.nanoTime() < end) {
             if (gone.get() || Disconnects.clientGone(request)) {
                 gone.set(true);
@@ -308,18 +366,74 @@ final class SimHandler extends Handler.Abstract {
         return root.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * vLLM's Prometheus names and types (checked against vllm/v1/metrics/loggers.py, see tolk-sim/README.md), in
+     * prometheus_client's text format: counters end in {@code _total}, labels {@code engine} and {@code model_name}.
+     */
     private byte[] metrics() {
-        SimStats.Snapshot s = stats.snapshot();
-        String m = options.models().get(0);
-        String text = "# TYPE vllm:num_requests_running gauge\n"
-                + "vllm:num_requests_running{model_name=\"" + m + "\"} " + s.active() + "\n"
-                + "# TYPE vllm:num_requests_waiting gauge\n"
-                + "vllm:num_requests_waiting{model_name=\"" + m + "\"} 0\n"
-                + "# TYPE vllm:prompt_tokens_total counter\n"
-                + "vllm:prompt_tokens_total{model_name=\"" + m + "\"} " + stats.promptTokensTotal() + "\n"
-                + "# TYPE vllm:generation_tokens_total counter\n"
-                + "vllm:generation_tokens_total{model_name=\"" + m + "\"} " + stats.generationTokensTotal() + "\n";
-        return text.getBytes(StandardCharsets.UTF_8);
+        String labels = "{engine=\"0\",model_name=\"" + options.models().get(0) + "\"}";
+        StringBuilder b = new StringBuilder(1024);
+        metric(b, "vllm:num_requests_running", "gauge", "Requests running in the engine.", labels, scheduler.running());
+        metric(b, "vllm:num_requests_waiting", "gauge", "Requests waiting to be scheduled.", labels, scheduler.waiting());
+        metric(b, "vllm:kv_cache_usage_perc", "gauge", "Fraction of KV blocks in use, 0 to 1.", labels,
+                scheduler.kvCacheUsage());
+        metric(b, "vllm:prefix_cache_queries_total", "counter", "Prompt tokens looked up in the prefix cache.", labels,
+                stats.prefixQueriesTotal());
+        metric(b, "vllm:prefix_cache_hits_total", "counter", "Prompt tokens served from the prefix cache.", labels,
+                stats.prefixHitsTotal());
+        metric(b, "vllm:prompt_tokens_total", "counter", "Prompt tokens processed.", labels, stats.promptTokensTotal());
+        metric(b, "vllm:generation_tokens_total", "counter", "Tokens generated.", labels, stats.generationTokensTotal());
+        return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void metric(StringBuilder b, String name, String type, String help, String labels, double value) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+        b.append(name).append(labels).append(' ').append(value).append('\n');
+    }
+
+    private byte[] statsBody(Request request) throws IOException {
+        ObjectNode out = JSON.valueToTree(snapshot());
+        int timings = intParam(request, "timings", 0);
+        if (timings > 0) {
+            out.set("timings", JSON.valueToTree(stats.timings(timings)));
+        }
+        return JSON.writeValueAsBytes(out);
+    }
+
+    private static byte[] faultBody(SimServer s) {
+        SimFault f = s.fault();
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        out.put("instance", s.index());
+        out.put("mode", f.modeName());
+        if (f.mode() == SimFault.Mode.SLOW) {
+            out.put("factor", f.factor());
+        }
+        return out.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** {@code POST /sim/fault}: for this instance, or with {@code "instance": i} for another one of its fleet. */
+    private void fault(Response response, byte[] body) throws IOException {
+        JsonNode req = parseOrNull(body);
+        SimFault f;
+        SimServer target;
+        try {
+            f = SimFault.parse(req);
+            target = req.hasNonNull("instance") ? owner.peer(req.get("instance").asInt()) : owner;
+        } catch (IllegalArgumentException e) {
+            send(response, 400, "application/json", JSON.writeValueAsBytes(Map.of("error", String.valueOf(e.getMessage()))));
+            return;
+        }
+        if (target == owner && f.mode() == SimFault.Mode.DOWN) {
+            // answer first: stopping this instance's connector closes the connection this request came on
+            byte[] answer = JsonNodeFactory.instance.objectNode().put("instance", owner.index()).put("mode", "down")
+                    .toString().getBytes(StandardCharsets.UTF_8);
+            send(response, 200, "application/json", answer);
+            Thread.ofVirtual().start(() -> owner.fault(f));
+            return;
+        }
+        target.fault(f);
+        send(response, 200, "application/json", faultBody(target));
     }
 
     private void loadScenario(Response response, byte[] body) throws IOException {
@@ -355,19 +469,27 @@ final class SimHandler extends Handler.Abstract {
     }
 
     private static int limit(Request request) {
+        return intParam(request, "limit", 50);
+    }
+
+    private static int intParam(Request request, String name, int fallback) {
         String q = request.getHttpURI().getQuery();
         if (q != null) {
             for (String kv : q.split("&")) {
-                if (kv.startsWith("limit=")) {
+                if (kv.startsWith(name + "=")) {
+                    String v = kv.substring(name.length() + 1);
+                    if (v.equals("all")) {
+                        return Integer.MAX_VALUE;
+                    }
                     try {
-                        return Integer.parseInt(kv.substring(6));
+                        return Integer.parseInt(v);
                     } catch (NumberFormatException e) {
-                        return 50;
+                        return fallback;
                     }
                 }
             }
         }
-        return 50;
+        return fallback;
     }
 
     private static Map<String, String> headers(Request request) {

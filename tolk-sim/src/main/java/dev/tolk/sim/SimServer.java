@@ -1,6 +1,7 @@
 package dev.tolk.sim;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.server.Server;
@@ -8,7 +9,8 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * A running vLLM simulator: a real HTTP server (Jetty, virtual threads) on {@link #baseUri()}.
+ * A running vLLM simulator instance: a real HTTP server (Jetty, virtual threads) on {@link #baseUri()}. Several
+ * independent instances make a {@link SimFleet}.
  *
  * <pre>{@code
  * try (SimServer sim = SimServer.start(SimOptions.defaults())) {
@@ -23,6 +25,11 @@ public final class SimServer implements AutoCloseable {
     private final ServerConnector connector;
     private final SimHandler handler;
     private final SimOptions options;
+    private int boundPort;
+    private volatile SimFault fault = SimFault.none();
+    private long faultGeneration;
+    private volatile SimFleet fleet;
+    private volatile int index;
 
     private SimServer(SimOptions options) {
         this.options = options;
@@ -36,7 +43,7 @@ public final class SimServer implements AutoCloseable {
         connector.setAcceptQueueSize(4096);
         connector.setIdleTimeout(300_000);
         server.addConnector(connector);
-        handler = new SimHandler(options);
+        handler = new SimHandler(options, this);
         server.setHandler(handler);
     }
 
@@ -45,14 +52,21 @@ public final class SimServer implements AutoCloseable {
         try {
             s.server.start();
         } catch (Exception e) {
+            try {
+                s.server.stop();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
             throw new IllegalStateException("could not start the simulator on " + options.host() + ":" + options.port()
                     + ": " + e.getMessage(), e);
         }
+        s.boundPort = s.connector.getLocalPort();
         return s;
     }
 
+    /** The port it listens on (kept while a {@link SimFault#down()} fault has closed it). */
     public int port() {
-        return connector.getLocalPort();
+        return boundPort;
     }
 
     public URI baseUri() {
@@ -73,7 +87,16 @@ public final class SimServer implements AutoCloseable {
     }
 
     public SimStats.Snapshot stats() {
-        return handler.stats().snapshot();
+        return handler.snapshot();
+    }
+
+    /** The last {@code n} admitted requests' cached tokens and modelled timings, oldest first. */
+    public List<SimStats.RequestTiming> timings(int n) {
+        return handler.stats().timings(n);
+    }
+
+    public List<SimStats.RequestTiming> timings() {
+        return timings(SimStats.TIMINGS);
     }
 
     /** The last {@code n} requests, newest last. */
@@ -85,11 +108,76 @@ public final class SimServer implements AutoCloseable {
         return requests(RequestLog.CAPACITY);
     }
 
-    /** Clears stats, the request log, the prefix cache and the scenario. */
+    /** Clears stats, the request log, the prefix cache and the scenario (not a fault). */
     public void reset() {
-        handler.stats().reset();
-        handler.log().clear();
-        handler.chat().reset();
+        handler.reset();
+    }
+
+    /** The fault in force. */
+    public SimFault fault() {
+        return fault;
+    }
+
+    /**
+     * Injects a fault, or clears it with {@link SimFault#none()}. {@link SimFault.Mode#DOWN} returns once the port
+     * refuses connections; clearing it returns once the same port accepts again.
+     */
+    public synchronized void fault(SimFault f) {
+        long generation = ++faultGeneration;
+        boolean wasDown = fault.mode() == SimFault.Mode.DOWN;
+        boolean down = f.mode() == SimFault.Mode.DOWN;
+        try {
+            if (down && !wasDown) {
+                connector.stop();
+            } else if (!down && wasDown) {
+                connector.setPort(boundPort);
+                connector.start();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("could not " + (down ? "stop" : "restart") + " the simulator on port "
+                    + boundPort + ": " + e.getMessage(), e);
+        }
+        fault = f;
+        Duration d = f.duration();
+        if (d != null) {
+            Thread.ofVirtual().name("tolk-sim-fault-timer").start(() -> {
+                try {
+                    Thread.sleep(d);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                synchronized (this) {
+                    if (faultGeneration == generation && server.isRunning()) {
+                        fault(SimFault.none());
+                    }
+                }
+            });
+        }
+    }
+
+    /** Its position in its fleet (0 when it runs alone). */
+    public int index() {
+        return index;
+    }
+
+    void joinFleet(SimFleet f, int i) {
+        fleet = f;
+        index = i;
+    }
+
+    /** Instance {@code i} of the same fleet, for fleet-wide fault control over HTTP. */
+    SimServer peer(int i) {
+        SimFleet f = fleet;
+        if (f == null) {
+            if (i == index) {
+                return this;
+            }
+            throw new IllegalArgumentException("this simulator is not part of a fleet; there is no instance " + i);
+        }
+        if (i < 0 || i >= f.size()) {
+            throw new IllegalArgumentException("no instance " + i + " in a fleet of " + f.size());
+        }
+        return f.instance(i);
     }
 
     @Override
