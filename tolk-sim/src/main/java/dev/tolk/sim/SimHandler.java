@@ -87,8 +87,8 @@ final class SimHandler extends Handler.Abstract {
             log.add(new RequestLog.Entry(method, path, headers(request), parseOrNull(body)));
         }
         if (owner.fault().mode() == SimFault.Mode.UNAVAILABLE && !path.startsWith("/sim/") && !path.equals("/metrics")) {
-            // vLLM's admission control when its request queue is full (QueueOverflowError)
-            sendError(response, 503, "ServiceUnavailableError", "Request queue full.", null);
+            // vLLM's admission control when its request queue is full: QueueOverflowError, typed with the HTTP phrase
+            sendError(response, 503, "Service Unavailable", "Request queue full.", null);
             return;
         }
         if (options.apiKey() != null && (path.startsWith("/v1") || path.startsWith("/v2"))) {

@@ -264,7 +264,7 @@ class SimFleetTest {
             s.fault(SimFault.unavailable());
             HttpResponse<String> r = chat(s, "x");
             assertThat(r.statusCode()).isEqualTo(503);
-            assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"Request queue full.\",\"type\":\"ServiceUnavailableError\","
+            assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"Request queue full.\",\"type\":\"Service Unavailable\","
                     + "\"param\":null,\"code\":503}}");
             assertThat(HTTP.send(HttpRequest.newBuilder(s.baseUri().resolve("/v1/models")).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(503);
