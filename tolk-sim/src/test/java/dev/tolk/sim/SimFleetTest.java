@@ -105,6 +105,27 @@ class SimFleetTest {
     }
 
     @Test
+    void aFleetWithAFixedPortTakesConsecutivePorts() throws Exception {
+        int base;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            base = probe.getLocalPort();
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(base < 65533, "no room above the free port found");
+        SimFleet fleet;
+        try {
+            fleet = SimFleet.start(3, SimOptions.builder().port(base).build());
+        } catch (IllegalStateException taken) {
+            org.junit.jupiter.api.Assumptions.abort("a port next to the free one was taken: " + taken.getMessage());
+            return;
+        }
+        try (fleet) {
+            assertThat(fleet.instances()).extracting(SimServer::port).containsExactly(base, base + 1, base + 2);
+            assertThat(fleet.instances()).extracting(SimServer::index).containsExactly(0, 1, 2);
+            assertThat(chat(fleet.instance(2), "hi").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void prefillIsChargedOnlyForUncachedTokensAndDecodePerOutputToken() throws Exception {
         SimOptions o = SimOptions.builder().prefillMicrosPerToken(200).decodeMicrosPerToken(100).build();
         try (SimServer s = SimServer.start(o)) {
@@ -247,9 +268,9 @@ class SimFleetTest {
             assertThat(postFault(a, "{\"mode\":\"bogus\"}")).contains("mode must be down, slow, 503 or none");
             b.fault(SimFault.none());
             // a fault with a duration clears itself
-            postFault(b, "{\"mode\":\"503\",\"seconds\":0.3}");
+            postFault(b, "{\"mode\":\"503\",\"seconds\":2}");
             assertThat(chat(b, "x").statusCode()).isEqualTo(503);
-            await().atMost(Duration.ofSeconds(5)).until(() -> chat(b, "x").statusCode() == 200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> chat(b, "x").statusCode() == 200);
         }
     }
 
