@@ -126,6 +126,27 @@ class GatewayHttpTest {
     }
 
     @Test
+    void parallelToolResultsReachTheUpstreamInTheOrderOfTheCalls() throws Exception {
+        // Claude Code 2.1.332 returned the second of two parallel Bash calls' results first
+        try (GatewayFixture g = new GatewayFixture()) {
+            String body = ("{'model':'claude-opus-5-5','max_tokens':20,'stream':true,'messages':["
+                    + "{'role':'user','content':'list and date'},"
+                    + "{'role':'assistant','content':[{'type':'tool_use','id':'toolu_ls','name':'Bash','input':{'command':'ls'}},"
+                    + "{'type':'tool_use','id':'toolu_date','name':'Bash','input':{'command':'date'}}]},"
+                    + "{'role':'user','content':[{'type':'tool_result','tool_use_id':'toolu_date','content':'Sun Dec 6'},"
+                    + "{'type':'tool_result','tool_use_id':'toolu_ls','content':'README.md'}]}],"
+                    + "'tools':[{'name':'Bash','input_schema':{'type':'object'}}]}").replace('\'', '"');
+            assertThat(g.post("/v1/messages", body).statusCode()).isEqualTo(200);
+            var messages = g.sim.requests(1).get(0).body().get("messages");
+            assertThat(messages.get(1).at("/tool_calls/0/id").asText()).isEqualTo("toolu_ls");
+            assertThat(messages.get(2).get("tool_call_id").asText()).isEqualTo("toolu_ls");
+            assertThat(messages.get(2).get("content").asText()).isEqualTo("README.md");
+            assertThat(messages.get(3).get("tool_call_id").asText()).isEqualTo("toolu_date");
+            assertThat(messages.get(3).get("content").asText()).isEqualTo("Sun Dec 6");
+        }
+    }
+
+    @Test
     void theUpstreamKeyComesFromConfigAndTheClientsNever() throws Exception {
         try (GatewayFixture g = new GatewayFixture(SimOptions.builder().apiKey("upstream-secret").build(),
                 c -> c.withUpstreamApiKey("upstream-secret"))) {

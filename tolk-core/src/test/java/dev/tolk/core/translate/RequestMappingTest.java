@@ -57,6 +57,65 @@ class RequestMappingTest {
     }
 
     @Test
+    void parallelToolResultsFollowTheOrderOfTheCallsNotOfTheResults() throws Exception {
+        // Claude Code 2.1.332 answered two parallel Bash calls second-first; Hermes/Qwen templates pair by position
+        JsonNode c = chat(req("", "[{'role':'user','content':'go'},"
+                + "{'role':'assistant','content':[{'type':'tool_use','id':'toolu_A','name':'Bash','input':{}},"
+                + "{'type':'tool_use','id':'toolu_B','name':'Bash','input':{}},"
+                + "{'type':'tool_use','id':'toolu_C','name':'Bash','input':{}}]},"
+                + "{'role':'user','content':[{'type':'tool_result','tool_use_id':'toolu_C','content':'third'},"
+                + "{'type':'tool_result','tool_use_id':'toolu_A','content':'first'},"
+                + "{'type':'text','text':'and?'},"
+                + "{'type':'tool_result','tool_use_id':'toolu_B','content':'second'}]}]"));
+        JsonNode m = c.get("messages");
+        assertThat(m).hasSize(6);
+        for (int i = 0; i < 3; i++) {
+            assertThat(m.get(2 + i).get("role").asText()).isEqualTo("tool");
+            assertThat(m.get(2 + i).get("tool_call_id").asText()).isEqualTo("toolu_" + "ABC".charAt(i));
+            assertThat(m.get(2 + i).get("content").asText()).isEqualTo(new String[] {"first", "second", "third"}[i]);
+        }
+        assertThat(m.at("/5/content").asText()).isEqualTo("and?");
+    }
+
+    @Test
+    void aMissingResultKeepsItsCallsPlaceAndImagesFollowTheCallOrder() throws Exception {
+        JsonNode c = chat(req("", "[{'role':'user','content':'go'},"
+                + "{'role':'assistant','content':[{'type':'tool_use','id':'t1','name':'Read','input':{}},"
+                + "{'type':'tool_use','id':'t2','name':'Read','input':{}},"
+                + "{'type':'tool_use','id':'t3','name':'Read','input':{}}]},"
+                + "{'role':'user','content':[{'type':'tool_result','tool_use_id':'t3','content':[{'type':'image',"
+                + "'source':{'type':'url','url':'https://x/3.png'}}]},"
+                + "{'type':'tool_result','tool_use_id':'t1','content':[{'type':'image',"
+                + "'source':{'type':'url','url':'https://x/1.png'}}]},"
+                + "{'type':'tool_result','tool_use_id':'zzz','content':'stray'}]}]"));
+        JsonNode m = c.get("messages");
+        assertThat(m.at("/2/tool_call_id").asText()).isEqualTo("t1");
+        assertThat(m.at("/3/tool_call_id").asText()).isEqualTo("t2");
+        assertThat(m.at("/3/content").asText()).isEqualTo("[no result: the tool call was interrupted]");
+        assertThat(m.at("/4/tool_call_id").asText()).isEqualTo("t3");
+        assertThat(m.at("/5/content/0/text").asText()).isEqualTo("Tool result (zzz): stray");
+        assertThat(m.at("/5/content/1/image_url/url").asText()).isEqualTo("https://x/1.png");
+        assertThat(m.at("/5/content/2/image_url/url").asText()).isEqualTo("https://x/3.png");
+    }
+
+    @Test
+    void aSecondResultForTheSameCallIsTextAndDuplicateIdsAreAnsweredInTurn() throws Exception {
+        JsonNode c = chat(req("", "[{'role':'user','content':'go'},"
+                + "{'role':'assistant','content':[{'type':'tool_use','id':'d','name':'Bash','input':{}},"
+                + "{'type':'tool_use','id':'d','name':'Bash','input':{}},"
+                + "{'type':'tool_use','id':'e','name':'Bash','input':{}}]},"
+                + "{'role':'user','content':[{'type':'tool_result','tool_use_id':'e','content':'E'},"
+                + "{'type':'tool_result','tool_use_id':'e','content':'E2'},"
+                + "{'type':'tool_result','tool_use_id':'d','content':'D1'},"
+                + "{'type':'tool_result','tool_use_id':'d','content':'D2'}]}]"));
+        JsonNode m = c.get("messages");
+        assertThat(m.at("/2/content").asText()).isEqualTo("D1");
+        assertThat(m.at("/3/content").asText()).isEqualTo("D2");
+        assertThat(m.at("/4/content").asText()).isEqualTo("E");
+        assertThat(m.at("/5/content").asText()).isEqualTo("Tool result (e): E2");
+    }
+
+    @Test
     void imagesBecomeImageUrlPartsAndToolResultImagesMoveToTheNextUserMessage() throws Exception {
         JsonNode c = chat(req("", "[{'role':'user','content':[{'type':'text','text':'look'},"
                 + "{'type':'image','source':{'type':'base64','media_type':'image/png','data':'AAAA'}},"

@@ -12,6 +12,7 @@ import dev.tolk.core.translate.PdfPolicy;
 import dev.tolk.core.translate.TranslationOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * {@code messages} → Chat Completions {@code messages} (protocol.md §C.2), producing a conversation every vLLM
@@ -29,8 +30,9 @@ import java.util.List;
  *       empty ones vanish;</li>
  *   <li>any other role → 400 {@code invalid_request_error} naming it (Anthropic rejects it too).</li>
  * </ul>
- * Policies where history is inconsistent: an assistant tool call with no result in the next user turn gets a
- * synthesized {@code tool} message {@value #MISSING_RESULT} (templates and vLLM's Mistral path require a
+ * The {@code tool} messages follow the order of the assistant's {@code tool_calls}, whatever order the results
+ * came in. Policies where history is inconsistent: an assistant tool call with no result in the next user turn gets a
+ * synthesized {@code tool} message {@value #MISSING_RESULT} at its call's position (templates and vLLM's Mistral path require a
  * result for every call); a {@code tool_result} whose id matches no preceding call becomes user text
  * {@code "Tool result (id): …"}. {@code is_error:true} results are prefixed {@value #ERROR_PREFIX}. Unknown block
  * types in user turns are dropped (they stay in the wire model; a vLLM model cannot use them).
@@ -81,21 +83,23 @@ final class MessagesMapping {
 
         void user(MessageParam m, int index) throws AnthropicException {
             flushAssistant();
-            List<ContentPart> relocatedImages = null;
+            // Results are emitted in the order of the calls, not of the blocks: clients may answer parallel calls
+            // in completion order, and templates that render results without their ids (Hermes, Qwen) pair them
+            // with the calls by position.
+            ContentBlockParam.ToolResult[] answers = null;
+            int[] answerBlocks = null;
             for (int j = 0; j < m.content().size(); j++) {
                 ContentBlockParam c = m.content().get(j);
                 switch (c) {
                     case ContentBlockParam.ToolResult r -> {
-                        if (openCalls.remove(r.toolUseId())) {
-                            // pending user text is not in `out` yet, so the tool message lands right after the
-                            // assistant's calls even when the client put text first (protocol.md §C.2 rule 3)
-                            out.add(ChatMessage.tool(r.toolUseId(), toolResultText(r, index, j)));
-                            for (ContentBlockParam inner : r.content()) {
-                                if (inner instanceof ContentBlockParam.Image img) {
-                                    relocatedImages = relocatedImages == null ? new ArrayList<>() : relocatedImages;
-                                    relocatedImages.add(new ContentPart.ImageUrl(img.toDataUrlOrUrl()));
-                                }
+                        int k = unansweredCall(r.toolUseId(), answers);
+                        if (k >= 0) {
+                            if (answers == null) {
+                                answers = new ContentBlockParam.ToolResult[openCalls.size()];
+                                answerBlocks = new int[openCalls.size()];
                             }
+                            answers[k] = r;
+                            answerBlocks[k] = j;
                         } else {
                             addUserText("Tool result (" + r.toolUseId() + "): " + toolResultText(r, index, j));
                         }
@@ -107,12 +111,43 @@ final class MessagesMapping {
                     default -> { }
                 }
             }
+            List<ContentPart> relocatedImages = null;
+            if (answers != null) {
+                // pending user text is not in `out` yet, so the tool messages land right after the assistant's
+                // calls even when the client put text first (protocol.md §C.2 rule 3)
+                for (int k = 0; k < answers.length; k++) {
+                    ContentBlockParam.ToolResult r = answers[k];
+                    String id = openCalls.get(k);
+                    if (r == null) {
+                        out.add(ChatMessage.tool(id, MISSING_RESULT));
+                        continue;
+                    }
+                    out.add(ChatMessage.tool(id, toolResultText(r, index, answerBlocks[k])));
+                    for (ContentBlockParam inner : r.content()) {
+                        if (inner instanceof ContentBlockParam.Image img) {
+                            relocatedImages = relocatedImages == null ? new ArrayList<>() : relocatedImages;
+                            relocatedImages.add(new ContentPart.ImageUrl(img.toDataUrlOrUrl()));
+                        }
+                    }
+                }
+                openCalls.clear();
+            }
             closeOpenCalls();
             if (relocatedImages != null) {
                 for (ContentPart p : relocatedImages) {
                     addUserPart(p);
                 }
             }
+        }
+
+        /** The position of the first open call with this id that has no result yet, or -1. */
+        private int unansweredCall(String toolUseId, ContentBlockParam.ToolResult[] answers) {
+            for (int k = 0; k < openCalls.size(); k++) {
+                if (Objects.equals(openCalls.get(k), toolUseId) && (answers == null || answers[k] == null)) {
+                    return k;
+                }
+            }
+            return -1;
         }
 
         void assistant(MessageParam m) {
