@@ -147,6 +147,28 @@ class GatewayHttpTest {
     }
 
     @Test
+    void unknownFieldsAndBetasAreAcceptedAndCountedAndServerSideFeaturesAreA400() throws Exception {
+        try (GatewayFixture g = new GatewayFixture()) {
+            String body = "{\"model\":\"m\",\"max_tokens\":5,\"future_field\":{\"on\":true},"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            for (int i = 0; i < 2; i++) {
+                assertThat(g.post("/v1/messages", body, "anthropic-beta", "claude-code-20250219,future-beta-2099-01-01")
+                        .statusCode()).isEqualTo(200);
+            }
+            assertThat(g.get("/metrics").body()).contains("tolk_ignored_fields_total{field=\"future_field\"} 2.0")
+                    .contains("tolk_ignored_betas_total{beta=\"future-beta-2099-01-01\"} 2.0");
+            int before = (int) g.sim.stats().requests();
+            HttpResponse<String> r = g.post("/v1/messages", "{\"model\":\"m\",\"max_tokens\":5,\"mcp_servers\":"
+                    + "[{\"type\":\"url\",\"url\":\"https://mcp.invalid/sse\",\"name\":\"x\"}],"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(JSON.readTree(r.body()).at("/error/type").asText()).isEqualTo("invalid_request_error");
+            assertThat(JSON.readTree(r.body()).at("/error/message").asText()).startsWith("mcp_servers: ");
+            assertThat(g.sim.stats().requests()).isEqualTo(before);
+        }
+    }
+
+    @Test
     void theUpstreamKeyComesFromConfigAndTheClientsNever() throws Exception {
         try (GatewayFixture g = new GatewayFixture(SimOptions.builder().apiKey("upstream-secret").build(),
                 c -> c.withUpstreamApiKey("upstream-secret"))) {

@@ -41,7 +41,8 @@ class FixtureTranslationTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("messages")
     void everyRecordedMessagesRequestTranslatesToAValidVllmConversation(Fixtures.Recorded r) throws Exception {
-        TranslatedRequest t = TRANSLATOR.translate(r.body());
+        TranslatedRequest t = TRANSLATOR.translate(r.body()); // no field of Claude Code's is rejected
+        assertThat(t.unknownFields()).as("every field Claude Code sends has a disposition").isEmpty();
         JsonNode chat = Json.MAPPER.readTree(t.upstreamBody());
         JsonNode source = Json.MAPPER.readTree(r.body());
 

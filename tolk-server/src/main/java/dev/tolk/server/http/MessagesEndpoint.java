@@ -15,6 +15,7 @@ import dev.tolk.core.translate.stream.StreamOutcome;
 import dev.tolk.core.translate.stream.UpstreamStream;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.server.metrics.GatewayMetrics;
+import dev.tolk.server.metrics.IgnoredInputs;
 import dev.tolk.server.upstream.UpstreamClient;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,6 +44,7 @@ final class MessagesEndpoint {
     private final ActiveStreams active;
     private final Ticker<ClientWatch> watches = new Ticker<>(ClientWatch.POLL_MILLIS, ClientWatch::probe);
     private final Ticker<StreamRelay> pings;
+    private final IgnoredInputs ignored;
 
     MessagesEndpoint(RequestTranslator translator, UpstreamClient upstream, ModelCatalog catalog,
                      DispatchPolicy policy, GatewayMetrics metrics, GatewayConfig config, ActiveStreams active) {
@@ -54,6 +56,7 @@ final class MessagesEndpoint {
         this.config = config;
         this.active = active;
         this.pings = new Ticker<>(StreamRelay.pingCheckMillis(config.pingInterval()), StreamRelay::pingCheck);
+        this.ignored = new IgnoredInputs(metrics);
     }
 
     /** A step of a request that may block, run on a virtual thread of its own. */
@@ -136,9 +139,10 @@ final class MessagesEndpoint {
         }
     }
 
-    private static void noteModels(Exchange x, TranslatedRequest tr) {
+    private void noteModels(Exchange x, TranslatedRequest tr) {
         x.clientModel = tr.facts().clientModel();
         x.upstreamModel = tr.facts().upstreamModel();
+        ignored.note(tr.unknownFields(), x.request.getHeaders().get("anthropic-beta"));
     }
 
     /** The first attempt, once the model catalog (and with it the model's window) is known if it can be. */

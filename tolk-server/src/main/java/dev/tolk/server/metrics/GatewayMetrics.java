@@ -81,6 +81,16 @@ public final class GatewayMetrics {
         activeStreams.decrementAndGet();
     }
 
+    /** {@code tolk_ignored_fields_total{field}}: a request carried a top-level field Tolk does not know. */
+    public Counter ignoredField(String field) {
+        return Counter.builder("tolk_ignored_fields").tag("field", field).register(registry);
+    }
+
+    /** {@code tolk_ignored_betas_total{beta}}: a request named an {@code anthropic-beta} Tolk does not know. */
+    public Counter ignoredBeta(String beta) {
+        return Counter.builder("tolk_ignored_betas").tag("beta", beta).register(registry);
+    }
+
     public String scrape() {
         return registry.scrape();
     }

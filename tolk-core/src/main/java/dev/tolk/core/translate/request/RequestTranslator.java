@@ -41,13 +41,15 @@ public final class RequestTranslator {
     }
 
     public TranslatedRequest translate(MessagesRequest request) throws AnthropicException {
+        List<String> unknownFields = RequestFieldPolicy.check(request.raw(), true);  // every top-level field
         ChatCompletionRequest chat = toChat(request, request.stream());
-        return new TranslatedRequest(facts(request, chat), chat);
+        return new TranslatedRequest(facts(request, chat), chat, unknownFields);
     }
 
     /** A {@code count_tokens} body → vLLM {@code /tokenize} body, converted exactly like a real request. */
     public TranslatedTokenize translateCountTokens(byte[] countTokensJson) throws AnthropicException {
         MessagesRequest request = MessagesRequestParser.parseCountTokens(countTokensJson);
+        RequestFieldPolicy.check(request.raw(), false);
         ChatCompletionRequest chat = toChat(request, false);
         return new TranslatedTokenize(request.model(), chat.model(), ChatRequestWriter.toTokenizeJson(chat));
     }

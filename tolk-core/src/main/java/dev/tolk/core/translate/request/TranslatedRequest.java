@@ -3,6 +3,7 @@ package dev.tolk.core.translate.request;
 import dev.tolk.core.openai.request.ChatCompletionRequest;
 import dev.tolk.core.openai.request.ChatRequestWriter;
 import dev.tolk.core.translate.RequestFacts;
+import java.util.List;
 
 /**
  * The result of translating one {@code /v1/messages} request: the typed upstream request, its JSON, and the
@@ -11,11 +12,21 @@ import dev.tolk.core.translate.RequestFacts;
 public final class TranslatedRequest {
     private final RequestFacts facts;
     private final ChatCompletionRequest chat;
+    private final List<String> unknownFields;
     private byte[] body;
 
-    TranslatedRequest(RequestFacts facts, ChatCompletionRequest chat) {
+    TranslatedRequest(RequestFacts facts, ChatCompletionRequest chat, List<String> unknownFields) {
         this.facts = facts;
         this.chat = chat;
+        this.unknownFields = unknownFields;
+    }
+
+    /**
+     * The request's top-level fields that {@link RequestFieldPolicy} does not know, in body order (usually empty):
+     * accepted and ignored; the shell reports them (tolk-core does not log).
+     */
+    public List<String> unknownFields() {
+        return unknownFields;
     }
 
     public RequestFacts facts() {
@@ -48,7 +59,7 @@ public final class TranslatedRequest {
 
     /** A copy with {@code max_tokens} set to {@code n} (the gateway's context-window clamp). */
     public TranslatedRequest withMaxTokens(int n) {
-        return new TranslatedRequest(facts, chat.withMaxTokens(n));
+        return new TranslatedRequest(facts, chat.withMaxTokens(n), unknownFields);
     }
 
     /**
@@ -56,6 +67,6 @@ public final class TranslatedRequest {
      * so a model on an upstream without a tool-call parser can write calls as text for recovery (issue #5).
      */
     public TranslatedRequest withToolChoiceNone() {
-        return new TranslatedRequest(facts, chat.withToolChoice("none"));
+        return new TranslatedRequest(facts, chat.withToolChoice("none"), unknownFields);
     }
 }
