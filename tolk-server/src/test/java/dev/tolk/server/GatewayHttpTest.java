@@ -169,6 +169,30 @@ class GatewayHttpTest {
     }
 
     @Test
+    void headApiHelloIsA200WithNoBodyAndAnUnknownRouteIsLoggedWithItsPath() throws Exception {
+        var access = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("tolk.access");
+        var lines = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        lines.start();
+        access.addAppender(lines);
+        try {
+            HttpResponse<String> hello = f.http.send(java.net.http.HttpRequest.newBuilder(
+                    URI.create(f.tolk.baseUri() + "/api/hello"))
+                    .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(hello.statusCode()).isEqualTo(200);
+            assertThat(hello.body()).isEmpty();
+            assertThat(f.get("/nowhere/x%20y").statusCode()).isEqualTo(404); // the raw path: Jetty refuses control characters
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(lines.list).extracting(e -> e.getFormattedMessage())
+                            .anySatisfy(l -> assertThat(l).contains("route=/api/hello status=200"))
+                            .anySatisfy(l -> assertThat(l).contains("route=other status=404")
+                                    .endsWith("note=path=/nowhere/x%20y")));
+        } finally {
+            access.detachAppender(lines);
+        }
+    }
+
+    @Test
     void theUpstreamKeyComesFromConfigAndTheClientsNever() throws Exception {
         try (GatewayFixture g = new GatewayFixture(SimOptions.builder().apiKey("upstream-secret").build(),
                 c -> c.withUpstreamApiKey("upstream-secret"))) {

@@ -38,9 +38,21 @@ public final class AccessLog extends Handler.Wrapper {
             return "/v1/models/{id}";
         }
         return switch (path) {
-            case "/v1/messages", "/v1/messages/count_tokens", "/v1/models", "/health", "/ready", "/metrics" -> path;
+            case "/v1/messages", "/v1/messages/count_tokens", "/v1/models", "/health", "/ready", "/metrics",
+                 "/api/hello" -> path;
             default -> "other";
         };
+    }
+
+    /** A client's path in the access log: at most 200 characters, printable ASCII only (no line breaks, spaces). */
+    static String loggable(String path) {
+        int n = Math.min(path.length(), 200);
+        StringBuilder sb = new StringBuilder(n + 1);
+        for (int i = 0; i < n; i++) {
+            char c = path.charAt(i);
+            sb.append(c > ' ' && c < 127 ? c : '?');
+        }
+        return path.length() > n ? sb.append('…').toString() : sb.toString();
     }
 
     void completed(Exchange x) {

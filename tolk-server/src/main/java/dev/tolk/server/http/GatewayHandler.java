@@ -160,6 +160,7 @@ public final class GatewayHandler extends Handler.Abstract {
                         notAllowed(x, method, "GET");
                     }
                 } else {
+                    x.note = "path=" + AccessLog.loggable(path);
                     fail(x, AnthropicError.of(ErrorType.NOT_FOUND, "no route for " + path
                             + " (Tolk serves /v1/messages, /v1/messages/count_tokens and /v1/models)"));
                 }

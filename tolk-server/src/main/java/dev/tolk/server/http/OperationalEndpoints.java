@@ -13,7 +13,8 @@ import org.eclipse.jetty.http.HttpMethod;
 
 /**
  * The operator's routes, open without a client key: {@code /health} (the gateway is up), {@code /ready} (the upstream
- * answers {@code /v1/models} within 5 s, else 529) and {@code /metrics} (Prometheus text).
+ * answers {@code /v1/models} within 5 s, else 529), {@code /metrics} (Prometheus text), and {@code /api/hello}: 200
+ * with no body, as Anthropic's API answers the {@code HEAD} Claude Code 2.1.250 sends before its first request.
  */
 final class OperationalEndpoints {
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
@@ -35,6 +36,12 @@ final class OperationalEndpoints {
                 Responses.json(x.response, 200, HEALTHY, x.requestId);
             }
             case "/ready" -> ready(x);
+            case "/api/hello" -> {
+                x.status = 200;
+                x.response.setStatus(200);
+                x.response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
+                Responses.write(x.response, true, ByteBuffer.allocate(0));
+            }
             case "/metrics" -> {
                 x.status = 200;
                 x.response.setStatus(200);
