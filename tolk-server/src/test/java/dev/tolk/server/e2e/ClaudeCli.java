@@ -13,9 +13,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the real Claude Code CLI ({@code @anthropic-ai/claude-code@2.1.331}) against a base URL. The binary comes
- * from {@code $TOLK_CLAUDE_BIN} or {@code ~/.cache/tolk/claude-code} (where {@code .ci/run} installs it). Tests are
- * skipped when it is missing, unless {@code TOLK_REQUIRE_CLAUDE} is set (CI), where a missing CLI fails.
+ * Runs the real Claude Code CLI against a base URL, in the oldest and the newest version Tolk supports
+ * ({@link Version}). Each binary comes from its environment variable ({@code TOLK_CLAUDE_OLDEST},
+ * {@code TOLK_CLAUDE_NEWEST}) or {@code ~/.cache/tolk/claude-code-<version>} (where {@code .ci/run} installs both).
+ * Tests are skipped when one is missing, unless {@code TOLK_REQUIRE_CLAUDE} is set (CI), where a missing CLI fails.
  */
 final class ClaudeCli {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,21 +33,55 @@ final class ClaudeCli {
         }
     }
 
-    static Path binary() {
-        String env = System.getenv("TOLK_CLAUDE_BIN");
-        Path p = env != null ? Path.of(env)
-                : Path.of(System.getProperty("user.home"), ".cache/tolk/claude-code/node_modules/.bin/claude");
-        boolean present = Files.isExecutable(p);
-        if (!present && System.getenv("TOLK_REQUIRE_CLAUDE") != null) {
-            throw new AssertionError("the Claude Code CLI is required but missing at " + p
-                    + " (.ci/run installs it with npm)");
+    /** The Claude Code versions the end-to-end tests run, and what each is expected to do differently. */
+    enum Version {
+        OLDEST("2.1.154", "TOLK_CLAUDE_OLDEST"),
+        NEWEST("2.1.332", "TOLK_CLAUDE_NEWEST");
+
+        final String number;
+        private final String env;
+
+        Version(String number, String env) {
+            this.number = number;
+            this.env = env;
         }
-        assumeTrue(present, "Claude Code CLI not installed at " + p);
-        return p;
+
+        /** From 2.1.300 a "prompt is too long" makes the CLI compact and go on; before, {@code -p} exits 1. */
+        boolean compactsReactively() {
+            return this == NEWEST;
+        }
+
+        Path binary() {
+            String v = System.getenv(env);
+            Path p = v != null ? Path.of(v) : Path.of(System.getProperty("user.home"),
+                    ".cache/tolk/claude-code-" + number + "/node_modules/.bin/claude");
+            boolean present = Files.isExecutable(p);
+            if (!present && System.getenv("TOLK_REQUIRE_CLAUDE") != null) {
+                throw new AssertionError("Claude Code " + number + " is required but missing at " + p
+                        + " (.ci/run installs it with npm)");
+            }
+            assumeTrue(present, "Claude Code " + number + " not installed at " + p);
+            return p;
+        }
+
+        @Override
+        public String toString() {
+            return "claude " + number;
+        }
+    }
+
+    /** The newest supported CLI. */
+    static Path binary() {
+        return Version.NEWEST.binary();
     }
 
     static Run run(String baseUrl, Map<String, String> extraEnv, String... args) throws IOException, InterruptedException {
-        Path bin = binary();
+        return run(Version.NEWEST, baseUrl, extraEnv, args);
+    }
+
+    static Run run(Version version, String baseUrl, Map<String, String> extraEnv, String... args)
+            throws IOException, InterruptedException {
+        Path bin = version.binary();
         Path home = Files.createTempDirectory("tolk-claude-home");
         Path work = Files.createTempDirectory("tolk-claude-work");
         List<String> cmd = new ArrayList<>();
