@@ -5,6 +5,7 @@ import dev.tolk.server.config.ConfigException;
 import dev.tolk.server.config.ConfigLoader;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.core.dispatch.ModelCatalog;
+import dev.tolk.server.logging.LogFile;
 import dev.tolk.server.upstream.UpstreamClient;
 import dev.tolk.core.translate.models.UpstreamModel;
 import dev.tolk.sim.SimOptions;
@@ -31,10 +32,14 @@ import picocli.CommandLine.Parameters;
  *       is removed: with it the interactive CLI asks to approve the key and the default answer is No);</li>
  *   <li>{@code CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1}: no calls to Anthropic's servers;</li>
  *   <li>{@code CLAUDE_CODE_AUTO_COMPACT_WINDOW} = the served model's {@code max_model_len}, so the CLI compacts before
- *       the real window is full (2.1.331 clamps its auto-compact window to this value), and
+ *       the real window is full — only when the installed CLI accepts the value (2.1.154 and later, and a window of
+ *       at least {@value ClaudeCodeVersion#AUTO_COMPACT_MINIMUM} tokens, the CLI's minimum; under it the CLI
+ *       compacts when Tolk answers "prompt is too long", which one line says), and
  *       {@code CLAUDE_CODE_MAX_OUTPUT_TOKENS} = a quarter of the window (at most 32,000), a sensible output cap.</li>
  * </ul>
- * Arguments after {@code --} go to {@code claude} unchanged; its exit code is Tolk's.
+ * While {@code claude} owns the terminal the gateway writes nothing there: its log goes to a file whose path is
+ * printed first ({@code --log-file}; {@code --verbose} keeps it on stderr). Arguments after {@code --} go to
+ * {@code claude} unchanged; its exit code is Tolk's.
  */
 @Command(name = "code", mixinStandardHelpOptions = true,
         description = "Run Claude Code against a local model through an in-process Tolk gateway.")
@@ -44,6 +49,14 @@ public final class CodeCommand implements Callable<Integer> {
 
     @Option(names = "--claude", description = "The claude executable (default: $TOLK_CLAUDE_BIN, else claude on PATH).")
     Path claude;
+
+    @Option(names = "--log-file", paramLabel = "PATH",
+            description = "Where the gateway's log goes while claude runs (default: $XDG_STATE_HOME/tolk/code.log,"
+                    + " else ~/.local/state/tolk/code.log).")
+    Path logFile;
+
+    @Option(names = "--verbose", description = "Keep the gateway's log on stderr, in claude's terminal.")
+    boolean verbose;
 
     @Parameters(arity = "0..*", description = "Arguments for claude (put them after --).")
     List<String> claudeArgs = new ArrayList<>();
@@ -91,13 +104,34 @@ public final class CodeCommand implements Callable<Integer> {
             String model = config.defaultModel() != null ? config.defaultModel() : models.get(0).id();
             java.util.OptionalInt known = catalog.windowOf(model);
             Integer window = known.isPresent() ? known.getAsInt() : null;
+            ClaudeCodeVersion version = ClaudeCodeVersion.of(bin);
+            Path log = null;
+            if (!verbose) {
+                log = logFile != null ? logFile : LogFile.defaultPath(System.getenv());
+                try {
+                    LogFile.redirectTo(log);
+                } catch (java.io.IOException e) {
+                    System.err.println("tolk: " + e.getMessage() + "; use --log-file PATH or --verbose");
+                    return 2;
+                }
+                System.err.println("tolk: gateway log -> " + log);
+            }
             try (TolkServer server = TolkServer.start(config)) {
                 System.err.println("tolk: gateway on " + server.baseUri() + " -> " + config.upstream() + " (model " + model
-                        + (window != null ? ", window " + window + " tokens" : "") + ")");
+                        + (window != null ? ", window " + window + " tokens" : "") + "), Claude Code "
+                        + (version != null ? version : "of unknown version"));
+                String compaction = compactionNote(version, window, System.getenv());
+                if (compaction != null) {
+                    System.err.println("tolk: " + compaction);
+                }
                 ProcessBuilder pb = new ProcessBuilder(command(bin)).inheritIO();
-                environment(pb.environment(), server, config, window);
+                environment(pb.environment(), server, config, window, version);
                 Process p = pb.start();
-                return p.waitFor();
+                int exit = p.waitFor();
+                if (log != null) {
+                    System.err.println("tolk: the gateway's log is in " + log); // the CLI cleared the screen
+                }
+                return exit;
             }
         } finally {
             if (sim != null) {
@@ -113,16 +147,42 @@ public final class CodeCommand implements Callable<Integer> {
         return cmd;
     }
 
-    /** The child environment; public for tests. */
-    static void environment(Map<String, String> env, TolkServer server, GatewayConfig config, Integer window) {
+    /** The child environment. */
+    static void environment(Map<String, String> env, TolkServer server, GatewayConfig config, Integer window,
+                            ClaudeCodeVersion version) {
         env.remove("ANTHROPIC_API_KEY");
         env.put("ANTHROPIC_BASE_URL", server.baseUri().toString());
         env.put("ANTHROPIC_AUTH_TOKEN", config.apiKeys().isEmpty() ? "tolk-local" : config.apiKeys().get(0));
         env.put("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
         if (window != null) {
-            env.putIfAbsent("CLAUDE_CODE_AUTO_COMPACT_WINDOW", Integer.toString(window));
+            if (acceptsAutoCompactWindow(version, window)) {
+                env.putIfAbsent("CLAUDE_CODE_AUTO_COMPACT_WINDOW", Integer.toString(window));
+            }
             env.putIfAbsent("CLAUDE_CODE_MAX_OUTPUT_TOKENS", Integer.toString(Math.min(32000, Math.max(1024, window / 4))));
         }
+    }
+
+    /**
+     * Whether this CLI takes the model's window as its auto-compact window: from 2.1.154 (an unknown version is
+     * taken as recent), and only at or above its minimum — a smaller value is read as the minimum (2.1.332 warns).
+     */
+    static boolean acceptsAutoCompactWindow(ClaudeCodeVersion version, int window) {
+        return window >= ClaudeCodeVersion.AUTO_COMPACT_MINIMUM && (version == null || version.honoursAutoCompactWindow());
+    }
+
+    /** One line on how a long session stays inside a window the CLI cannot compact ahead of; null when it can. */
+    static String compactionNote(ClaudeCodeVersion version, Integer window, Map<String, String> env) {
+        if (window == null || window >= ClaudeCodeVersion.AUTO_COMPACT_MINIMUM
+                || env.containsKey("CLAUDE_CODE_AUTO_COMPACT_WINDOW")) {
+            return null;
+        }
+        String base = "the model's window (" + window + " tokens) is under Claude Code's "
+                + ClaudeCodeVersion.AUTO_COMPACT_MINIMUM / 1000 + "k auto-compact minimum, so it cannot compact ahead"
+                + " of it; when the conversation outgrows the window Tolk answers \"prompt is too long\"";
+        if (version != null && !version.compactsReactively()) {
+            return base + ", which Claude Code " + version + " does not recover from (2.1.300 and later compact then)";
+        }
+        return base + " and Claude Code compacts then";
     }
 
     private Path findClaude() {
