@@ -129,7 +129,7 @@ public final class CodeCommand implements Callable<Integer> {
                 Process p = pb.start();
                 int exit = p.waitFor();
                 if (log != null) {
-                    System.err.println("tolk: the gateway's log is in " + log); // the CLI cleared the screen
+                    System.err.println("tolk: the gateway's log is in " + log); // the CLI may have cleared the screen
                 }
                 return exit;
             }
@@ -176,13 +176,13 @@ public final class CodeCommand implements Callable<Integer> {
                 || env.containsKey("CLAUDE_CODE_AUTO_COMPACT_WINDOW")) {
             return null;
         }
-        String base = "the model's window (" + window + " tokens) is under Claude Code's "
-                + ClaudeCodeVersion.AUTO_COMPACT_MINIMUM / 1000 + "k auto-compact minimum, so it cannot compact ahead"
-                + " of it; when the conversation outgrows the window Tolk answers \"prompt is too long\"";
+        String base = "the model's " + window + "-token window is under Claude Code's "
+                + ClaudeCodeVersion.AUTO_COMPACT_MINIMUM / 1000 + "k auto-compact minimum";
         if (version != null && !version.compactsReactively()) {
-            return base + ", which Claude Code " + version + " does not recover from (2.1.300 and later compact then)";
+            return base + ", and Claude Code " + version + " does not compact on \"prompt is too long\" (2.1.300 and"
+                    + " later do): a long session stops there";
         }
-        return base + " and Claude Code compacts then";
+        return base + ": it compacts when Tolk answers \"prompt is too long\"";
     }
 
     private Path findClaude() {

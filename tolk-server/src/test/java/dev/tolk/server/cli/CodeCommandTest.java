@@ -43,8 +43,8 @@ class CodeCommandTest {
         assertThat(CodeCommand.compactionNote(V332, null, Map.of())).isNull();
         assertThat(CodeCommand.compactionNote(V332, 32768, Map.of("CLAUDE_CODE_AUTO_COMPACT_WINDOW", "200000"))).isNull();
         assertThat(CodeCommand.compactionNote(V332, 32768, Map.of())).doesNotContain("\n")
-                .contains("32768 tokens").contains("100k").contains("prompt is too long").endsWith("compacts then");
+                .contains("32768-token").contains("100k").endsWith("it compacts when Tolk answers \"prompt is too long\"");
         assertThat(CodeCommand.compactionNote(V250, 32768, Map.of()))
-                .contains("Claude Code 2.1.250 does not recover from").contains("2.1.300");
+                .contains("Claude Code 2.1.250 does not compact").contains("2.1.300").endsWith("stops there");
     }
 }
