@@ -154,12 +154,19 @@ public final class CodeCommand implements Callable<Integer> {
         env.put("ANTHROPIC_BASE_URL", server.baseUri().toString());
         env.put("ANTHROPIC_AUTH_TOKEN", config.apiKeys().isEmpty() ? "tolk-local" : config.apiKeys().get(0));
         env.put("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
+        windowSettings(window, version).forEach(env::putIfAbsent); // values the user set are kept
+    }
+
+    /** The variables that fit Claude Code to the model's window, for this CLI version (also shown by tolk doctor). */
+    static Map<String, String> windowSettings(Integer window, ClaudeCodeVersion version) {
+        Map<String, String> vars = new java.util.LinkedHashMap<>();
         if (window != null) {
             if (acceptsAutoCompactWindow(version, window)) {
-                env.putIfAbsent("CLAUDE_CODE_AUTO_COMPACT_WINDOW", Integer.toString(window));
+                vars.put("CLAUDE_CODE_AUTO_COMPACT_WINDOW", Integer.toString(window));
             }
-            env.putIfAbsent("CLAUDE_CODE_MAX_OUTPUT_TOKENS", Integer.toString(Math.min(32000, Math.max(1024, window / 4))));
+            vars.put("CLAUDE_CODE_MAX_OUTPUT_TOKENS", Integer.toString(Math.min(32000, Math.max(1024, window / 4))));
         }
+        return vars;
     }
 
     /**
@@ -193,7 +200,11 @@ public final class CodeCommand implements Callable<Integer> {
         if (env != null && Files.isExecutable(Path.of(env))) {
             return Path.of(env);
         }
-        String path = System.getenv("PATH");
+        return onPath(System.getenv("PATH"));
+    }
+
+    /** The {@code claude} executable in a PATH value, or null. */
+    static Path onPath(String path) {
         if (path != null) {
             for (String dir : path.split(File.pathSeparator)) {
                 Path p = Path.of(dir, "claude");

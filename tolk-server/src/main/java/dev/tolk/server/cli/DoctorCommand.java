@@ -107,6 +107,7 @@ public final class DoctorCommand implements Callable<Integer> {
         checkCachedTokens(model);
         checkTokenize(model);
         checkSpeed(model);
+        checkClaudeCode(window);
         out.println(good ? "Claude Code will work through Tolk with this upstream." : "Fix the items marked FAIL above.");
         return good ? 0 : 1;
     }
@@ -277,6 +278,52 @@ public final class DoctorCommand implements Callable<Integer> {
 
     private HttpResponse<String> send(HttpRequest r) throws Exception {
         return http().send(r, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The Claude Code CLI on PATH: its version, what that version lacks, and what to set when running it directly. */
+    private void checkClaudeCode(int window) {
+        java.nio.file.Path bin = CodeCommand.onPath(System.getenv("PATH"));
+        if (bin == null) {
+            info("Claude Code is not on PATH (npm i -g @anthropic-ai/claude-code@" + ClaudeCodeVersion.NEWEST_TESTED
+                    + "); tolk code runs it");
+            return;
+        }
+        for (String line : claudeCodeAdvice(ClaudeCodeVersion.of(bin), window > 0 ? window : null)) {
+            out.println(line);
+        }
+    }
+
+    /** The doctor's lines about a Claude Code version (null: {@code claude --version} failed) and a model window. */
+    static java.util.List<String> claudeCodeAdvice(ClaudeCodeVersion v, Integer window) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        String range = ClaudeCodeVersion.OLDEST_TESTED + " – " + ClaudeCodeVersion.NEWEST_TESTED;
+        if (v == null) {
+            lines.add("  WARN  claude is on PATH but 'claude --version' failed; Tolk is tested with " + range);
+        } else if (v.compareTo(ClaudeCodeVersion.OLDEST_TESTED) < 0) {
+            lines.add("  WARN  Claude Code " + v + " is older than Tolk's tested range (" + range + "): it does not"
+                    + " read CLAUDE_CODE_AUTO_COMPACT_WINDOW, may ask for thinking only on \"ultrathink\", does not"
+                    + " retry without streaming after a mid-stream error and does not compact on \"prompt is too"
+                    + " long\"; update: npm i -g @anthropic-ai/claude-code@" + ClaudeCodeVersion.NEWEST_TESTED);
+        } else if (v.compareTo(ClaudeCodeVersion.NEWEST_TESTED) > 0) {
+            lines.add("  INFO  Claude Code " + v + " is newer than Tolk's tested range (" + range + ")");
+        } else if (!v.compactsReactively()) {
+            boolean ahead = window != null && CodeCommand.acceptsAutoCompactWindow(v, window);
+            lines.add("  WARN  Claude Code " + v + " (tested range " + range + ") does not compact on \"prompt is too"
+                    + " long\" (2.1.300 and later do): " + (ahead
+                    ? "it compacts ahead of the window only through CLAUDE_CODE_AUTO_COMPACT_WINDOW (below)"
+                    : "a session that outgrows the model's window stops there (its auto-compact minimum is 100k)"));
+        } else {
+            lines.add("  OK    Claude Code " + v + " (tested range " + range + ")");
+        }
+        StringBuilder env = new StringBuilder("ANTHROPIC_BASE_URL=http://<tolk host:port> ANTHROPIC_AUTH_TOKEN=<key or"
+                + " anything> CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1");
+        CodeCommand.windowSettings(window, v).forEach((k, val) -> env.append(' ').append(k).append('=').append(val));
+        lines.add("  INFO  to run claude yourself (tolk code sets this): " + env);
+        String note = CodeCommand.compactionNote(v, window, java.util.Map.of());
+        if (note != null && (v == null || v.compactsReactively())) {
+            lines.add("  INFO  " + note);
+        }
+        return lines;
     }
 
     private void ok(String s) {

@@ -47,4 +47,23 @@ class CodeCommandTest {
         assertThat(CodeCommand.compactionNote(V250, 32768, Map.of()))
                 .contains("Claude Code 2.1.250 does not compact").contains("2.1.300").endsWith("stops there");
     }
+
+    @Test
+    void doctorNamesTheVersionWhatItLacksAndWhatToSet() {
+        assertThat(DoctorCommand.claudeCodeAdvice(V332, 131072)).first().asString()
+                .startsWith("  OK    Claude Code 2.1.332 (tested range 2.1.154 – 2.1.332)");
+        assertThat(DoctorCommand.claudeCodeAdvice(V332, 131072).get(1))
+                .contains("CLAUDE_CODE_AUTO_COMPACT_WINDOW=131072").contains("CLAUDE_CODE_MAX_OUTPUT_TOKENS=32000");
+        assertThat(DoctorCommand.claudeCodeAdvice(V332, 32768)).anySatisfy(l -> assertThat(l)
+                .contains("CLAUDE_CODE_MAX_OUTPUT_TOKENS=8192").doesNotContain("AUTO_COMPACT_WINDOW="));
+        assertThat(DoctorCommand.claudeCodeAdvice(V250, 131072).get(0)).startsWith("  WARN  Claude Code 2.1.250")
+                .contains("does not compact").contains("through CLAUDE_CODE_AUTO_COMPACT_WINDOW");
+        assertThat(DoctorCommand.claudeCodeAdvice(V250, 32768)).hasSize(2).first().asString().contains("stops there");
+        assertThat(DoctorCommand.claudeCodeAdvice(V332, 32768)).hasSize(3).last().asString()
+                .contains("it compacts when Tolk answers");
+        assertThat(DoctorCommand.claudeCodeAdvice(OLD, 131072).get(0)).startsWith("  WARN  Claude Code 2.0.50 is older")
+                .contains("ultrathink");
+        assertThat(DoctorCommand.claudeCodeAdvice(OLD, 131072).get(1)).doesNotContain("AUTO_COMPACT_WINDOW");
+        assertThat(DoctorCommand.claudeCodeAdvice(null, null).get(0)).contains("'claude --version' failed");
+    }
 }
