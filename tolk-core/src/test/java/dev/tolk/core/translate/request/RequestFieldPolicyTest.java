@@ -120,7 +120,7 @@ class RequestFieldPolicyTest {
     @Test
     void everyBetaClaudeCodeSentIsKnown() throws Exception {
         Set<String> unknown = new HashSet<>();
-        try (var files = Files.list(Fixtures.sharedDir().resolve("fixtures/claude-code"))) {
+        try (var files = Files.list(Fixtures.dir())) {
             for (Path f : files.filter(p -> p.toString().endsWith(".jsonl")).toList()) {
                 for (String line : Files.readAllLines(f)) {
                     var beta = dev.tolk.core.json.Json.MAPPER.readTree(line).path("headers").path("anthropic-beta");
