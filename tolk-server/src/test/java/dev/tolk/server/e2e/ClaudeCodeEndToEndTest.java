@@ -219,7 +219,7 @@ class ClaudeCodeEndToEndTest {
     @ParameterizedTest(name = "{0}")
     @EnumSource(ClaudeCli.Version.class)
     void promptTooLongAfterAToolTurnIsCompactedFrom2_1_300AndEndsTheRunBefore(ClaudeCli.Version v) throws Exception {
-        try (SimServer big = SimServer.start(SimOptions.defaults().withMaxModelLen(200000)); // no clamping in play
+        try (SimServer big = SimServer.start(SimOptions.builder().maxModelLen(200000).build()); // no clamping in play
              TolkServer t = TolkServer.start(GatewayConfig.defaults(big.baseUri()).withPort(0))) {
             big.loadScenario("""
                     rules:

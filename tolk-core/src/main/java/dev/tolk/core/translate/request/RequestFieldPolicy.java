@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tolk.core.anthropic.AnthropicException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -155,8 +154,7 @@ public enum RequestFieldPolicy {
      */
     static List<String> check(ObjectNode body, boolean rejecting) throws AnthropicException {
         List<String> unknown = List.of();
-        for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : body.properties()) {
             RequestFieldPolicy p = BY_FIELD.get(e.getKey());
             if (p == null) {
                 if (unknown.isEmpty()) {
