@@ -32,12 +32,21 @@ public final class SseDecoder {
         /**
          * Optional shortcut past the line scan. At the start of an event whose line begins with {@code data: },
          * {@code buf[off, end)} is the input after that prefix; a listener that recognises the data there without
-         * looking for the line's end (e.g. as a chunk it has seen with other text) returns its length, else -1. The
-         * recognised data must hold no CR or LF. When a blank line follows it at once ({@code \n\n}), it is that
-         * event's data and goes to {@link #onData} without a scan; otherwise the line is decoded as usual.
+         * looking for the line's end (e.g. as a chunk it has seen with other text) returns its length, else -1. It
+         * must remember nothing: the answer is acted on, if at all, by the {@link #onRecognisedData} call that
+         * follows at once. The recognised data must hold no CR or LF.
          */
-        default int knownDataLength(byte[] buf, int off, int end) {
+        default int recognisedDataLength(byte[] buf, int off, int end) {
             return -1;
+        }
+
+        /**
+         * The data {@link #recognisedDataLength} has just measured, when a blank line follows it at once
+         * ({@code \n\n}): it is a whole event, handed over without a scan or a copy, instead of {@link #onData}.
+         * When no blank line follows, the line is decoded as usual and its data comes to {@link #onData}.
+         */
+        default void onRecognisedData(byte[] buf, int off, int len) {
+            onData(buf, off, len);
         }
     }
 
@@ -86,10 +95,10 @@ public final class SseDecoder {
                 }
             }
             if (lineLen == 0 && !hasData && end - i > 8 && isDataPrefix(buf, i)) {
-                int n = listener.knownDataLength(buf, i + 6, end);
+                int n = listener.recognisedDataLength(buf, i + 6, end);
                 int k = i + 6 + n;
                 if (n >= 0 && n <= MAX_EVENT_BYTES && k + 1 < end && buf[k] == '\n' && buf[k + 1] == '\n') {
-                    listener.onData(buf, i + 6, n); // a one-line event the listener recognised: no scan, no copy
+                    listener.onRecognisedData(buf, i + 6, n); // a one-line event the listener recognised: no scan
                     i = k + 2;
                     continue;
                 }

@@ -73,11 +73,6 @@ public final class SseOutput extends OutputStream {
         len = size;
     }
 
-    public void writeUtf8(String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        write(b, 0, b.length);
-    }
-
     /** Makes room for {@code extra} more bytes in one step (a burst would otherwise double the buffer many times). */
     public void reserve(int extra) {
         ensure(len + extra);

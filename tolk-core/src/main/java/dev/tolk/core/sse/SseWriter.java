@@ -56,7 +56,7 @@ public final class SseWriter implements AnthropicEventSink {
             g.writeNullField("stop_reason");
             g.writeNullField("stop_sequence");
             g.writeFieldName("usage");
-            writeUsage(usage, true);
+            writeUsage(usage);
             g.writeEndObject();
             end();
         } catch (IOException e) {
@@ -159,7 +159,7 @@ public final class SseWriter implements AnthropicEventSink {
             g.writeStringField("stop_sequence", stopSequence);
             g.writeEndObject();
             g.writeFieldName("usage");
-            writeUsage(usage, true);
+            writeUsage(usage);
             end();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -271,13 +271,11 @@ public final class SseWriter implements AnthropicEventSink {
         g.writeObjectFieldStart("content_block");
     }
 
-    private void writeUsage(Usage u, boolean full) throws IOException {
+    private void writeUsage(Usage u) throws IOException {
         g.writeStartObject();
         g.writeNumberField("input_tokens", u.inputTokens());
-        if (full) {
-            g.writeNumberField("cache_creation_input_tokens", u.cacheCreationInputTokens());
-            g.writeNumberField("cache_read_input_tokens", u.cacheReadInputTokens());
-        }
+        g.writeNumberField("cache_creation_input_tokens", u.cacheCreationInputTokens());
+        g.writeNumberField("cache_read_input_tokens", u.cacheReadInputTokens());
         g.writeNumberField("output_tokens", u.outputTokens());
         g.writeEndObject();
     }

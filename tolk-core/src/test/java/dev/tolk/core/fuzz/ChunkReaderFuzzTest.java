@@ -17,7 +17,8 @@ import java.nio.charset.StandardCharsets;
  * one-shot {@link ChatChunkParser#parse}: for every chunk of a stream both give the same chunk, or both reject it.
  * The chunks are built as a template chunk with arbitrary bytes where its text was (the template shortcut's whole
  * risk), now and then with arbitrary bytes before or after, or arbitrary bytes altogether. Before each read the
- * reader is asked whether it recognises the chunk without knowing its end; what it recognises must read the same.
+ * reader is asked whether it recognises the chunk without knowing its end; what it recognises must read the same,
+ * and the text it points at must be that chunk's.
  */
 class ChunkReaderFuzzTest {
     private static final String[] FIELDS = {"content", "reasoning", "reasoning_content", "role"};
@@ -77,7 +78,7 @@ class ChunkReaderFuzzTest {
         }
         // as the SSE decoder asks before it finds the line's end: what is recognised reads like the one-shot parser
         int known = reader.templateChunkLength(chunk, 0, chunk.length);
-        if (known >= 0 && known < chunk.length) {
+        if (known >= 0) {
             ChatChunk head;
             try {
                 head = ChatChunkParser.parse(chunk, 0, known);
@@ -85,10 +86,15 @@ class ChunkReaderFuzzTest {
                 throw new AssertionError("recognised " + known + " bytes that do not parse: "
                         + new String(chunk, StandardCharsets.UTF_8), e);
             }
-            try {
-                assertThat(reader.read(chunk, 0, known)).isEqualTo(head);
-            } catch (IOException e) {
-                throw new AssertionError(e);
+            String text = new String(chunk, reader.templateTextOffset(), reader.templateTextLength(known),
+                    StandardCharsets.ISO_8859_1);
+            assertThat(ChatChunk.text(text, reader.templateIsReasoning())).as("the text recognised").isEqualTo(head);
+            if (known < chunk.length) {
+                try {
+                    assertThat(reader.read(chunk, 0, known)).isEqualTo(head);
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
             }
         }
         ChatChunk actual;

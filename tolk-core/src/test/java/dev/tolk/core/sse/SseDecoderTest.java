@@ -84,11 +84,20 @@ class SseDecoderTest {
         byte[] bytes = input.getBytes(StandardCharsets.UTF_8);
         List<String> scanned = decode(bytes, new int[0], false);
         List<Integer> asked = new ArrayList<>();
-        assertThat(decode(bytes, new int[0], true, asked)).isEqualTo(scanned);
+        assertThat(decode(bytes, new int[0], true, asked, new ArrayList<>())).isEqualTo(scanned);
         assertThat(asked).as("the listener was asked").isNotEmpty();
         for (int i = 0; i <= bytes.length; i++) {
             assertThat(decode(bytes, new int[] {i}, true)).as("split at %d", i).isEqualTo(scanned);
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void onlyRecognisedDataFollowedAtOnceByABlankLineIsHandedOverAsRecognised() {
+        byte[] bytes = "data: {a}\n\ndata: {b} tail\n\ndata: {c}\r\n\r\ndata: {d}\n\n".getBytes(StandardCharsets.UTF_8);
+        List<String> shortcut = new ArrayList<>();
+        assertThat(decode(bytes, new int[0], true, new ArrayList<>(), shortcut))
+                .containsExactly("{a}", "{b} tail", "{c}", "{d}");
+        assertThat(shortcut).containsExactly("{a}", "{d}");
     }
 
     private static List<String> decode(byte[] bytes, int[] cuts) {
@@ -96,15 +105,16 @@ class SseDecoderTest {
     }
 
     private static List<String> decode(byte[] bytes, int[] cuts, boolean recognise) {
-        return decode(bytes, cuts, recognise, new ArrayList<>());
+        return decode(bytes, cuts, recognise, new ArrayList<>(), new ArrayList<>());
     }
 
     /**
      * Feeds {@code bytes} cut at {@code cuts}, each read in a fresh array that is scribbled over after the read;
      * with {@code recognise}, the listener recognises {@code {…}} data before the line end (offsets asked go to
-     * {@code asked}).
+     * {@code asked}, the events handed over as recognised to {@code shortcut} as well).
      */
-    private static List<String> decode(byte[] bytes, int[] cuts, boolean recognise, List<Integer> asked) {
+    private static List<String> decode(byte[] bytes, int[] cuts, boolean recognise, List<Integer> asked,
+            List<String> shortcut) {
         List<String> events = new ArrayList<>();
         SseDecoder.Listener plain = (buf, off, len) -> events.add(new String(buf, off, len, StandardCharsets.UTF_8));
         SseDecoder.Listener braces = new SseDecoder.Listener() {
@@ -114,7 +124,13 @@ class SseDecoderTest {
             }
 
             @Override
-            public int knownDataLength(byte[] buf, int off, int end) {
+            public void onRecognisedData(byte[] buf, int off, int len) {
+                shortcut.add(new String(buf, off, len, StandardCharsets.UTF_8));
+                plain.onData(buf, off, len);
+            }
+
+            @Override
+            public int recognisedDataLength(byte[] buf, int off, int end) {
                 asked.add(off);
                 if (buf[off] != '{') {
                     return -1;

@@ -22,7 +22,9 @@ import java.util.Arrays;
  *       with another string, so only that string is read (taken as it is when it is printable ASCII without quotes
  *       or backslashes, else parsed by Jackson as one JSON string token). This is exact,
  *       not a guess: the tokens before the string are the same bytes read in the same state, and the string token
- *       ends where the template's did, so everything after it reads as before. Anything else is parsed in full.</li>
+ *       ends where the template's did, so everything after it reads as before. Anything else is parsed in full.
+ *       {@link #templateChunkLength} finds such a chunk with plain text where its SSE line starts, before the line's
+ *       end is known.</li>
  * </ul>
  *
  * <p>Differences from {@link ChatChunkParser#parse}: the data must be UTF-8 (SSE is UTF-8 by definition), and
@@ -53,11 +55,6 @@ public final class ChatChunkReader {
     private long stringFed;
     private long templateHits;
     private boolean templateSingleLine; // no CR or LF in it: chunks like it can be recognised before the line end
-    // the chunk templateChunkLength recognised last, read by read() without comparing it again
-    private byte[] knownBuf;
-    private int knownOff;
-    private int knownLen;
-    private int knownTextOff;
 
     public ChatChunkReader() {}
 
@@ -168,13 +165,14 @@ public final class ChatChunkReader {
      * The length of the chunk that starts at {@code buf[off]} (and ends before {@code end}) when it is the template
      * with another plain string ({@link Json#isPlainStringChar}: no quote, backslash, control or non-ASCII
      * character), found without knowing where the chunk ends: the template's bytes before the string, the string,
-     * the template's bytes after it. Else -1,
-     * also when the template spans lines. Such a chunk holds no CR or LF, so the SSE decoder can hand it over
-     * without scanning its line ({@link dev.tolk.core.sse.SseDecoder.Listener#knownDataLength}); {@link #read} of
-     * exactly this chunk then takes it as recognised here.
+     * the template's bytes after it. Else -1, also when the template spans lines. Such a chunk holds no CR or LF, so
+     * the SSE decoder can hand it over without scanning its line
+     * ({@link dev.tolk.core.sse.SseDecoder.Listener#recognisedDataLength}). Its text is at
+     * {@link #templateTextOffset()} from its start, {@link #templateTextLength} bytes long, plain, and it is a chunk
+     * with only that text as content or reasoning ({@link #templateIsReasoning()}): what {@link #read} would give.
+     * Remembers nothing; the answer holds until the next {@link #read}, which may change the template.
      */
     public int templateChunkLength(byte[] buf, int off, int end) {
-        knownBuf = null;
         int p = prefixLen;
         int s = suffixLen;
         if (p < 0 || !templateSingleLine || broken || end - off < p + s + 2 || buf[off + p] != '"'
@@ -189,57 +187,28 @@ public final class ChatChunkReader {
         if (q >= limit || buf[q] != '"' || !Arrays.equals(buf, q + 1, q + 1 + s, template, templateLen - s, templateLen)) {
             return -1;
         }
-        knownBuf = buf;
-        knownOff = off;
-        knownLen = q + 1 + s - off;
-        knownTextOff = off + p + 1;
-        return knownLen;
+        return q + 1 + s - off;
     }
 
-    /**
-     * Whether {@code buf[off, off+len)} is the chunk {@link #templateChunkLength} recognised last, a text chunk whose
-     * text is at {@link #recognisedTextOffset()} (plain bytes, {@link Json#isPlainStringChar}); then it
-     * counts as read, instead of {@link #read}. Either way the chunk is forgotten.
-     */
-    public boolean takeRecognised(byte[] buf, int off, int len) {
-        boolean is = buf == knownBuf && off == knownOff && len == knownLen && !broken;
-        knownBuf = null;
-        if (is) {
-            templateHits++;
-        }
-        return is;
+    /** Where the text of a chunk {@link #templateChunkLength} measured starts, counted from the chunk's start. */
+    public int templateTextOffset() {
+        return prefixLen + 1;
     }
 
-    /** Where the text of the chunk {@link #takeRecognised} took is. */
-    public int recognisedTextOffset() {
-        return knownTextOff;
+    /** The length of the text of a chunk {@link #templateChunkLength} measured {@code chunkLength} bytes long. */
+    public int templateTextLength(int chunkLength) {
+        return chunkLength - prefixLen - suffixLen - 2;
     }
 
-    public int recognisedTextLength() {
-        return knownOff + knownLen - suffixLen - 1 - knownTextOff;
-    }
-
-    /** Whether that chunk's text is reasoning (else content). */
-    public boolean recognisedIsReasoning() {
+    /** Whether the text of a chunk {@link #templateChunkLength} measured is reasoning (else content). */
+    public boolean templateIsReasoning() {
         return templateIsReasoning;
-    }
-
-    /**
-     * Forgets the chunk {@link #templateChunkLength} recognised: call it before new input, whose bytes may lie
-     * where that chunk's were.
-     */
-    public void forgetRecognised() {
-        knownBuf = null;
     }
 
     /** Reads the chunk in {@code buf[off, off+len)}, which must be one whole SSE data payload. */
     public ChatChunk read(byte[] buf, int off, int len) throws IOException {
         if (broken) {
             throw new IOException("the stream's parser failed on an earlier chunk");
-        }
-        if (takeRecognised(buf, off, len)) {
-            return ChatChunk.text(new String(buf, knownTextOff, recognisedTextLength(),
-                    java.nio.charset.StandardCharsets.ISO_8859_1), templateIsReasoning);
         }
         ChatChunk fast = fromTemplate(buf, off, len);
         if (fast != null) {

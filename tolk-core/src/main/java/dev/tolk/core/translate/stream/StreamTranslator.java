@@ -28,14 +28,15 @@ import java.util.List;
  * IN_TOOL_USE  | close**; thinking  | close**; text*     | same index: buffer args; | close**; delta…      | error event
  *              |                    |                    | new index: close**, open |                      |
  * FINISHED / FAILED: every input is ignored.
- * *  whitespace-only text is held back until real text arrives (never an empty/whitespace block)
+ * *  whitespace-only text outside a text block is dropped, and so is the leading whitespace of a text block's first
+ *    text: a block opens only for real text (never an empty/whitespace block)
  * ** closing a tool_use block validates/repairs its buffered arguments and sends them as one input_json_delta
  * </pre>
  * Only {@link #openBlock} and {@link #closeOpenBlock} emit {@code content_block_start}/{@code content_block_stop},
  * so "indexes 0,1,2… in start order" and "at most one block open" hold by construction.
  *
  * <p>Worked example (protocol.md §C.4): role chunk → nothing; {@code reasoning:"Need weather."} → start#0 thinking,
- * thinking_delta; {@code content:"\n\n"} → held; tool call index 0 with id and name → signature_delta#0, stop#0,
+ * thinking_delta; {@code content:"\n\n"} → dropped; tool call index 0 with id and name → signature_delta#0, stop#0,
  * start#1 tool_use; its arguments → buffered; tool call index 1 with name and arguments → input_json_delta#1,
  * stop#1, start#2 tool_use; finish {@code tool_calls}; usage chunk; {@code [DONE]} → input_json_delta#2, stop#2,
  * message_delta{tool_use, usage}, message_stop.
@@ -43,7 +44,7 @@ import java.util.List;
 public final class StreamTranslator {
 
     /** Where the translator is; {@link #FINISHED} and {@link #FAILED} are terminal. */
-    public enum Phase { NOT_STARTED, IDLE, IN_THINKING, IN_TEXT, IN_TOOL_USE, FINISHED, FAILED }
+    private enum Phase { NOT_STARTED, IDLE, IN_THINKING, IN_TEXT, IN_TOOL_USE, FINISHED, FAILED }
 
     private final RequestFacts facts;
     private final AnthropicEventSink sink;
@@ -53,8 +54,6 @@ public final class StreamTranslator {
     private Phase phase = Phase.NOT_STARTED;
     private int nextIndex;
     private int openIndex = -1;
-    private final StringBuilder heldWhitespace = new StringBuilder();
-    private boolean textBlockHasContent;
     private long thinkingHash = 0xcbf29ce484222325L;
     private final List<ToolCallSlot> slots = new ArrayList<>(2);
     private ToolCallSlot openSlot;
@@ -73,10 +72,6 @@ public final class StreamTranslator {
         this.messageId = messageId;
         this.sink = sink;
         this.textCalls = facts.recoverTextToolCalls() ? new TextToolCallParser(facts.toolNames()) : null;
-    }
-
-    public Phase phase() {
-        return phase;
     }
 
     public boolean isTerminated() {
@@ -256,15 +251,11 @@ public final class StreamTranslator {
             return;
         }
         if (text.isBlank()) {
-            heldWhitespace.append(text); // never open a block for whitespace alone (protocol.md §C.3)
-            return;
+            return; // never open a block for whitespace alone (protocol.md §C.3), e.g. "\n\n" after </think>
         }
         closeOpenBlock();
         openBlock(Phase.IN_TEXT, null);
-        // whitespace before the first real text of a block (e.g. "\n\n" after </think>) is dropped
-        heldWhitespace.setLength(0);
-        sink.textDelta(openIndex, textBlockHasContent ? text : text.stripLeading());
-        textBlockHasContent = true;
+        sink.textDelta(openIndex, text.stripLeading()); // the block's first text: its leading whitespace goes too
     }
 
     // ---- tool calls
@@ -327,10 +318,7 @@ public final class StreamTranslator {
                 thinkingHash = 0xcbf29ce484222325L;
                 sink.contentBlockStartThinking(index);
             }
-            case IN_TEXT -> {
-                textBlockHasContent = false;
-                sink.contentBlockStartText(index);
-            }
+            case IN_TEXT -> sink.contentBlockStartText(index);
             case IN_TOOL_USE -> {
                 slot.opened = true;
                 openSlot = slot;
@@ -360,7 +348,6 @@ public final class StreamTranslator {
         sink.contentBlockStop(openIndex);
         openIndex = -1;
         phase = Phase.IDLE;
-        heldWhitespace.setLength(0);
     }
 
     /** A stable opaque signature: clients replay it; only Tolk reads it (protocol.md §C.3). */

@@ -12,8 +12,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * vLLM's SSE bytes in, Anthropic's SSE bytes out: {@link SseDecoder} → {@link ChatChunkParser} →
- * {@link StreamTranslator} → {@link SseWriter}. What the gateway and the in-process SDK adapter drive.
+ * vLLM's SSE bytes in, Anthropic's SSE bytes out: {@link SseDecoder} → {@link ChatChunkReader} →
+ * {@link StreamTranslator} → {@link SseWriter}. What the gateway and the in-process SDK adapter drive. A text chunk
+ * like the one before (the reader's template with plain text) skips the middle: the decoder asks the reader to
+ * recognise it at its line start, and its text goes to {@link StreamTranslator#onPlainText} as bytes.
  *
  * <pre>{@code
  * UpstreamStream s = new UpstreamStream(facts, "msg_…", "req_…", estimate);
@@ -52,8 +54,13 @@ public final class UpstreamStream {
             }
 
             @Override
-            public int knownDataLength(byte[] buf, int off, int end) {
-                return chunks.templateChunkLength(buf, off, end); // a text chunk like the last: read without a scan
+            public int recognisedDataLength(byte[] buf, int off, int end) {
+                return chunks.templateChunkLength(buf, off, end);
+            }
+
+            @Override
+            public void onRecognisedData(byte[] buf, int off, int len) {
+                UpstreamStream.this.onTextLikeTheLast(buf, off, len);
             }
         });
     }
@@ -74,7 +81,6 @@ public final class UpstreamStream {
             upstreamBytes.position(upstreamBytes.limit());
             return;
         }
-        chunks.forgetRecognised();
         try {
             decoder.feed(upstreamBytes);
         } catch (IllegalStateException e) {
@@ -87,7 +93,6 @@ public final class UpstreamStream {
         if (translator.isTerminated()) {
             return;
         }
-        chunks.forgetRecognised();
         try {
             decoder.feed(buf, off, len);
         } catch (IllegalStateException e) {
@@ -164,11 +169,6 @@ public final class UpstreamStream {
             translator.onDone();
             return;
         }
-        if (chunks.takeRecognised(buf, off, len)) { // a text chunk like the last: its text goes on as bytes
-            translator.onPlainText(chunks.recognisedIsReasoning(), buf, chunks.recognisedTextOffset(),
-                    chunks.recognisedTextLength());
-            return;
-        }
         ChatChunk chunk;
         try {
             chunk = chunks.read(buf, off, len);
@@ -177,6 +177,14 @@ public final class UpstreamStream {
             return;
         }
         translator.onChunk(chunk);
+    }
+
+    /** A chunk the reader recognised as its template with other plain text: the text goes on as bytes. */
+    private void onTextLikeTheLast(byte[] buf, int off, int len) {
+        if (!translator.isTerminated()) {
+            translator.onPlainText(chunks.templateIsReasoning(), buf, off + chunks.templateTextOffset(),
+                    chunks.templateTextLength(len));
+        }
     }
 
     private void bind(SseOutput out) {

@@ -31,7 +31,8 @@ class ChatChunkReaderTest {
 
     /**
      * Feeds the chunks in order to one reader and compares each result with the one-shot parser's; before each read
-     * the reader is asked whether it recognises the chunk without knowing its end, as the SSE decoder does.
+     * the reader is asked whether it recognises the chunk without knowing its end, as the SSE decoder does, and the
+     * text it then points at must be the chunk the one-shot parser reads.
      */
     private static ChatChunkReader assertSameAsOneShot(List<String> chunks) {
         ChatChunkReader reader = new ChatChunkReader();
@@ -53,6 +54,7 @@ class ChatChunkReaderTest {
             int known = reader.templateChunkLength(raw, 2, raw.length);
             if (known >= 0) {
                 assertThat(known).as("length of %s recognised before its end", c).isEqualTo(len);
+                assertThat(recognisedChunk(reader, raw, 2, known)).as("recognised %s", c).isEqualTo(expected);
                 recognised++;
             }
             ChatChunk actual;
@@ -101,6 +103,7 @@ class ChatChunkReaderTest {
         String next = text("content", "\" world, 42 ~ /ok/\"");
         byte[] stream = (next + "\n\ndata: more").getBytes(StandardCharsets.UTF_8);
         assertThat(reader.templateChunkLength(stream, 0, stream.length)).isEqualTo(next.length());
+        assertThat(recognisedChunk(reader, stream, 0, next.length()).content()).isEqualTo(" world, 42 ~ /ok/");
         assertThat(readAll(reader, stream, next.length()).content()).isEqualTo(" world, 42 ~ /ok/");
         for (String notPlain : List.of("\"a\\\"b\"", "\"é\"", "\"a\\nb\"", "\"" + "\u0001" + "\"", "\"a\"\"b\"", "null")) {
             byte[] b = (text("content", notPlain) + "\n\n").getBytes(StandardCharsets.UTF_8);
@@ -125,15 +128,27 @@ class ChatChunkReaderTest {
     }
 
     @Test
-    void forgettingWhatWasRecognisedLetsTheSameBytesBeReused() throws IOException {
+    void recognisingAChunkRemembersNothing() throws IOException {
         ChatChunkReader reader = new ChatChunkReader();
         readAll(reader, text("content", "\"seed\"").getBytes(StandardCharsets.UTF_8));
         byte[] buf = text("content", "\"Hello\"").getBytes(StandardCharsets.UTF_8);
         assertThat(reader.templateChunkLength(buf, 0, buf.length)).isEqualTo(buf.length);
         byte[] other = text("content", "\"World\"").getBytes(StandardCharsets.UTF_8);
         System.arraycopy(other, 0, buf, 0, buf.length); // a new read into the same network buffer
-        reader.forgetRecognised();
         assertThat(reader.read(buf, 0, buf.length).content()).isEqualTo("World");
+        byte[] reasoning = text("reasoning", "\"hmm\"").getBytes(StandardCharsets.UTF_8);
+        readAll(reader, reasoning);
+        assertThat(reader.templateChunkLength(buf, 0, buf.length)).as("the template is now reasoning's").isEqualTo(-1);
+        byte[] more = text("reasoning", "\"ok then\"").getBytes(StandardCharsets.UTF_8);
+        int known = reader.templateChunkLength(more, 0, more.length);
+        assertThat(recognisedChunk(reader, more, 0, known)).isEqualTo(ChatChunk.text("ok then", true));
+    }
+
+    /** The chunk the gateway builds from what {@link ChatChunkReader#templateChunkLength} recognised. */
+    private static ChatChunk recognisedChunk(ChatChunkReader reader, byte[] buf, int off, int known) {
+        String text = new String(buf, off + reader.templateTextOffset(), reader.templateTextLength(known),
+                StandardCharsets.ISO_8859_1);
+        return ChatChunk.text(text, reader.templateIsReasoning());
     }
 
     private static ChatChunk readAll(ChatChunkReader reader, byte[] b) {
