@@ -5,8 +5,16 @@ import dev.tolk.core.json.Json;
 import dev.tolk.server.config.ConfigException;
 import dev.tolk.server.config.ConfigLoader;
 import dev.tolk.server.config.GatewayConfig;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tolk.core.openai.request.ChatCompletionRequest;
+import dev.tolk.core.openai.request.ChatMessage;
+import dev.tolk.core.openai.request.ChatRequestWriter;
+import dev.tolk.core.openai.request.FunctionTool;
+import dev.tolk.core.openai.response.ChatChunk;
+import dev.tolk.core.openai.response.ChatChunkParser;
+import dev.tolk.core.sse.SseDecoder;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,7 +22,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,6 +41,7 @@ import picocli.CommandLine.Mixin;
         description = "Check an upstream (vLLM) for what Claude Code needs, and say how to fix what is missing.")
 public final class DoctorCommand implements Callable<Integer> {
     static final int MIN_WINDOW = 20_000;
+    private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
     @Mixin
     GatewayOptions options;
@@ -113,11 +125,14 @@ public final class DoctorCommand implements Callable<Integer> {
     }
 
     private boolean checkTools(String model) {
-        String body = "{\"model\":\"" + model + "\",\"max_tokens\":128,\"messages\":[{\"role\":\"user\",\"content\":"
-                + "\"What time is it? Use the tool.\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_time\","
-                + "\"description\":\"Current time\",\"parameters\":{\"type\":\"object\",\"properties\":{}}}}],\"tool_choice\":\"auto\"}";
+        ObjectNode noArguments = Json.MAPPER.createObjectNode().put("type", "object");
+        noArguments.putObject("properties");
+        ChatCompletionRequest body = probe(model, "What time is it? Use the tool.", 128)
+                .tools(List.of(new FunctionTool("get_time", "Current time", noArguments)))
+                .toolChoice("auto", false)
+                .build();
         try {
-            HttpResponse<String> r = send(post("/v1/chat/completions", body));
+            HttpResponse<String> r = send(post("/v1/chat/completions", ChatRequestWriter.toJson(body)));
             if (r.statusCode() == 400 && r.body().contains("enable-auto-tool-choice")) {
                 warn("automatic tool calling is OFF: restart vLLM with --enable-auto-tool-choice --tool-call-parser "
                         + parserFor(model) + ". Until then Tolk sends tool_choice none and recovers tool calls the model "
@@ -145,10 +160,11 @@ public final class DoctorCommand implements Callable<Integer> {
     }
 
     private void checkReasoning(String model) {
-        String body = "{\"model\":\"" + model + "\",\"max_tokens\":256,\"messages\":[{\"role\":\"user\",\"content\":\"2+2?\"}],"
-                + "\"chat_template_kwargs\":{\"enable_thinking\":true,\"thinking\":true}}";
+        ChatCompletionRequest body = probe(model, "2+2?", 256)
+                .chatTemplateKwargs(Map.of("enable_thinking", true, "thinking", true))
+                .build();
         try {
-            HttpResponse<String> r = send(post("/v1/chat/completions", body));
+            HttpResponse<String> r = send(post("/v1/chat/completions", ChatRequestWriter.toJson(body)));
             JsonNode msg = Json.MAPPER.readTree(r.body()).path("choices").path(0).path("message");
             boolean field = !msg.path("reasoning").asText("").isEmpty() || !msg.path("reasoning_content").asText("").isEmpty();
             if (field) {
@@ -166,10 +182,10 @@ public final class DoctorCommand implements Callable<Integer> {
 
     private void checkCachedTokens(String model) {
         String prompt = "Tolk prefix-cache probe. ".repeat(40);
-        String body = "{\"model\":\"" + model + "\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
+        ChatCompletionRequest body = probe(model, prompt, 1).build();
         try {
-            send(post("/v1/chat/completions", body));
-            HttpResponse<String> r = send(post("/v1/chat/completions", body));
+            send(post("/v1/chat/completions", ChatRequestWriter.toJson(body)));
+            HttpResponse<String> r = send(post("/v1/chat/completions", ChatRequestWriter.toJson(body)));
             JsonNode details = Json.MAPPER.readTree(r.body()).path("usage").path("prompt_tokens_details");
             if (details.has("cached_tokens")) {
                 ok("cached-token usage is reported (" + details.get("cached_tokens").asInt() + " cached on a repeat)");
@@ -183,7 +199,7 @@ public final class DoctorCommand implements Callable<Integer> {
 
     private void checkTokenize(String model) {
         try {
-            HttpResponse<String> r = send(post("/tokenize", "{\"model\":\"" + model + "\",\"prompt\":\"hello\"}"));
+            HttpResponse<String> r = send(post("/tokenize", ChatRequestWriter.toTokenizeJson(probe(model, "hello", 1).build())));
             if (r.statusCode() == 200) {
                 ok("/tokenize exists: count_tokens answers are exact");
             } else {
@@ -195,29 +211,33 @@ public final class DoctorCommand implements Callable<Integer> {
     }
 
     private void checkSpeed(String model) {
-        String body = "{\"model\":\"" + model + "\",\"max_tokens\":64,\"stream\":true,\"stream_options\":{\"include_usage\":true},"
-                + "\"messages\":[{\"role\":\"user\",\"content\":\"Count from one to twenty in words.\"}]}";
+        ChatCompletionRequest body = probe(model, "Count from one to twenty in words.", 64).stream(true).build();
         try {
             long start = System.nanoTime();
-            HttpResponse<java.io.InputStream> r = http().send(post("/v1/chat/completions", body),
+            HttpResponse<InputStream> r = http().send(post("/v1/chat/completions", ChatRequestWriter.toJson(body)),
                     HttpResponse.BodyHandlers.ofInputStream());
-            long first = -1;
-            long completion = 0;
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    if (!line.startsWith("data: ") || line.equals("data: [DONE]")) {
-                        continue;
-                    }
-                    JsonNode c = Json.MAPPER.readTree(line.substring(6));
-                    if (first < 0 && !c.path("choices").path(0).path("delta").path("content").asText("").isEmpty()) {
-                        first = System.nanoTime();
-                    }
-                    if (c.has("usage") && c.get("usage").has("completion_tokens")) {
-                        completion = c.get("usage").get("completion_tokens").asLong();
-                    }
+            long[] firstAndCompletion = {-1, 0};
+            SseDecoder sse = new SseDecoder((buf, off, len) -> {
+                ChatChunk c = chunk(buf, off, len);
+                if (c == null) {
+                    return;
                 }
+                if (firstAndCompletion[0] < 0 && c.content() != null && !c.content().isEmpty()) {
+                    firstAndCompletion[0] = System.nanoTime();
+                }
+                if (c.usage() != null) {
+                    firstAndCompletion[1] = c.usage().completionTokens();
+                }
+            });
+            try (InputStream in = r.body()) {
+                byte[] buf = new byte[8192];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    sse.feed(buf, 0, n);
+                }
+                sse.finish();
             }
+            long first = firstAndCompletion[0];
+            long completion = firstAndCompletion[1];
             long end = System.nanoTime();
             if (first < 0) {
                 first = end;
@@ -267,9 +287,26 @@ public final class DoctorCommand implements Callable<Integer> {
         return b.build();
     }
 
-    private HttpRequest post(String path, String body) {
+    /** A one-message chat request for a probe, built with the same writer the gateway uses. */
+    private static ChatCompletionRequest.Builder probe(String model, String userText, int maxTokens) {
+        return ChatCompletionRequest.builder(model, List.of(ChatMessage.user(userText))).maxTokens(maxTokens);
+    }
+
+    /** One streamed chunk, or null for the {@code [DONE]} sentinel and for data that is not a chunk. */
+    private static ChatChunk chunk(byte[] buf, int off, int len) {
+        if (len == DONE.length && Arrays.equals(buf, off, off + len, DONE, 0, DONE.length)) {
+            return null;
+        }
+        try {
+            return ChatChunkParser.parse(buf, off, len);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private HttpRequest post(String path, byte[] body) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(120))
-                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (key != null) {
             b.header("authorization", "Bearer " + key);
         }
