@@ -17,7 +17,8 @@ import dev.tolk.core.translate.stream.StreamOutcome;
  *       --enable-auto-tool-choice" 400 → retry with {@code tool_choice: "none"}; a context overflow → "prompt is
  *       too long" or one retry with the exact room; anything else → the mapped Anthropic error
  *       ({@link ErrorMapping}). {@link #afterNoAnswer} and {@link #afterBrokenBody} decide for an upstream that
- *       never answered or broke off.</li>
+ *       never answered or broke off. With several upstreams ({@link Fleet}), an upstream that did not answer or
+ *       answered 429/502/503/504/529 hands the request to the route's next upstream, within the retry budget.</li>
  *   <li>{@link #answered} and {@link #streamEnded} teach the {@link PromptSizeEstimator} the exact prompt size;
  *       {@link #promptEstimate} is a stream's {@code message_start} input-token count.</li>
  * </ol>
@@ -30,17 +31,41 @@ public final class DispatchPolicy {
     private final PromptSizeEstimator estimator = new PromptSizeEstimator();
     private final ContextClamp clamp = new ContextClamp(estimator);
     private final ToolChoiceFallback toolFallback;
+    private final Fleet fleet;
 
-    /** {@code recoverTextToolCalls}: the translation option that makes the tool-choice fallback worth doing. */
+    /** One upstream. {@code recoverTextToolCalls}: the option that makes the tool-choice fallback worth doing. */
     public DispatchPolicy(boolean recoverTextToolCalls, ContextWindows windows) {
+        this(recoverTextToolCalls, windows, Fleet.single("upstream"));
+    }
+
+    /** A fleet of upstreams: {@code windows} gives each model's smallest window over the upstreams serving it. */
+    public DispatchPolicy(boolean recoverTextToolCalls, ContextWindows windows, Fleet fleet) {
         this.windows = windows;
         this.toolFallback = new ToolChoiceFallback(recoverTextToolCalls);
+        this.fleet = fleet;
+    }
+
+    public Fleet fleet() {
+        return fleet;
     }
 
     /** The first attempt for a freshly translated request. */
     public Attempt first(TranslatedRequest translated) {
+        return first(translated, RoutingHint.NONE);
+    }
+
+    /**
+     * The first attempt for a freshly translated request, to the upstream the fleet's routing chooses for it
+     * ({@link Fleet#route}); with one upstream nothing is computed.
+     */
+    public Attempt first(TranslatedRequest translated, RoutingHint hint) {
         TranslatedRequest clamped = clamp.beforeSend(translated, windows.windowOf(translated.facts().upstreamModel()));
-        return Attempt.first(toolFallback.beforeSend(clamped));
+        TranslatedRequest tr = toolFallback.beforeSend(clamped);
+        if (fleet.size() == 1) {
+            return Attempt.first(tr);
+        }
+        fleet.routed();
+        return Attempt.first(tr, fleet.route(tr.facts().upstreamModel(), hint, tr.chat()));
     }
 
     /**
@@ -48,6 +73,12 @@ public final class DispatchPolicy {
      * bytes); {@code retryAfter} is its header value or null.
      */
     public Decision afterError(Attempt sent, int status, byte[] body, String retryAfter) {
+        if (ejects(status)) {
+            fleet.failed(sent.upstream());
+        }
+        if ((status == 429 || ejects(status)) && fleet.mayFailOver(sent)) {
+            return new Decision.Retry(sent.failover());
+        }
         Decision d = toolFallback.afterRejection(sent, status, body);
         if (d == null) {
             d = clamp.afterOverflow(sent, status, body, windows.windowOf(sent.upstreamModel()));
@@ -61,7 +92,20 @@ public final class DispatchPolicy {
 
     /** {@code sent} got no answer: the upstream refused the connection, reset it before the headers, or timed out. */
     public Decision afterNoAnswer(Attempt sent, String detail) {
+        fleet.failed(sent.upstream());
+        if (fleet.mayFailOver(sent)) {
+            return new Decision.Retry(sent.failover());
+        }
         return new Decision.Fail(ErrorMapping.unreachable(detail), "unreachable");
+    }
+
+    /**
+     * The statuses that eject an upstream and move the request to the next one: the gateway-ish 502/503/504 and
+     * 529. A plain 500 from vLLM is most often about the request itself (a template that cannot render it), which
+     * another upstream would refuse too, so it is answered as it is.
+     */
+    static boolean ejects(int status) {
+        return status == 502 || status == 503 || status == 504 || status == 529;
     }
 
     /**

@@ -84,6 +84,13 @@ public final class ModelCatalog implements ContextWindows {
         }
     }
 
+    /** Starts the first fetch if no list is known and none is under way, without waiting for it. */
+    public void startLoading() {
+        if (snapshot == null) {
+            refresh();
+        }
+    }
+
     /** Whether a list is known (perhaps stale): then no lookup waits. */
     public boolean loaded() {
         return snapshot != null;
@@ -148,10 +155,15 @@ public final class ModelCatalog implements ContextWindows {
      * wildcard) and not served themselves, each with its target's window as {@code max_input_tokens}.
      */
     public List<ModelInfo> modelInfos(List<ModelRoute> aliases) throws IOException, InterruptedException {
+        return modelInfos(models(), this, aliases);
+    }
+
+    /** {@link #modelInfos(List)} over {@code served} with {@code windows} (shared with {@link FleetCatalog}). */
+    static List<ModelInfo> modelInfos(List<UpstreamModel> served, ContextWindows windows, List<ModelRoute> aliases) {
         List<ModelInfo> out = new ArrayList<>();
         Set<String> seen = new LinkedHashSet<>();
-        for (UpstreamModel m : models()) {
-            Integer window = boxed(windowOf(m.id()));
+        for (UpstreamModel m : served) {
+            Integer window = boxed(windows.windowOf(m.id()));
             out.add(new ModelInfo(m.id(), m.id() + " (via Tolk)", Instant.ofEpochSecond(m.created()), window, window));
             seen.add(m.id());
         }
@@ -159,7 +171,7 @@ public final class ModelCatalog implements ContextWindows {
             if (r.glob().contains("*") || r.glob().contains("?") || !seen.add(r.glob())) {
                 continue;
             }
-            Integer window = boxed(windowOf(r.upstreamModel()));
+            Integer window = boxed(windows.windowOf(r.upstreamModel()));
             out.add(new ModelInfo(r.glob(), r.glob() + " → " + r.upstreamModel() + " (via Tolk)", Instant.EPOCH,
                     window, window));
         }

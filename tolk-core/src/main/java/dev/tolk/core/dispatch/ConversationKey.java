@@ -1,0 +1,104 @@
+package dev.tolk.core.dispatch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tolk.core.json.Json;
+import dev.tolk.core.openai.request.ChatCompletionRequest;
+import dev.tolk.core.openai.request.ChatMessage;
+import dev.tolk.core.openai.request.ContentPart;
+import dev.tolk.core.openai.request.FunctionTool;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The 64-bit key that keeps a conversation on the upstream holding its prefix cache. In order of preference:
+ * Claude Code's {@code x-claude-code-session-id} header; the session inside {@code metadata.user_id} (Claude Code
+ * sends a JSON string {@code {"device_id":…,"session_id":…}}; older versions end the string with
+ * {@code _session_<uuid>}); else a hash of what every turn of one conversation repeats: the model, the system prompt
+ * (billing header already removed by the translation), the tools and the first user message.
+ *
+ * <p>Every part is hashed with functions the Java specification fixes ({@link String#hashCode}, FNV-1a, then
+ * {@link #mix}), so every Tolk replica computes the same key for the same conversation with no shared state.
+ */
+public final class ConversationKey {
+    private ConversationKey() {}
+
+    /** The key of {@code chat} (the translated request); {@code sessionHeader} may be null. */
+    public static long of(String sessionHeader, ChatCompletionRequest chat) {
+        if (sessionHeader != null && !sessionHeader.isEmpty()) {
+            return ofText(sessionHeader);
+        }
+        String session = sessionOf(chat.user());
+        if (session != null) {
+            return ofText(session);
+        }
+        long h = mix(chat.model().hashCode());
+        for (ChatMessage m : chat.messages()) {
+            if ("user".equals(m.role())) {
+                h = mix(h ^ textHash(m) * 31);
+                break;
+            }
+            if ("system".equals(m.role()) || "developer".equals(m.role())) {
+                h = mix(h ^ textHash(m));
+            }
+        }
+        if (chat.tools() != null) {
+            for (FunctionTool t : chat.tools()) {
+                long d = t.description() == null ? 0 : t.description().hashCode();
+                h = mix(h ^ (t.name().hashCode() & 0xffffffffL) ^ d << 32);
+            }
+        }
+        return h;
+    }
+
+    /** The session id inside a {@code metadata.user_id}, or null when there is none. */
+    public static String sessionOf(String userId) {
+        if (userId == null || userId.isEmpty()) {
+            return null;
+        }
+        if (userId.charAt(0) == '{') {
+            try {
+                JsonNode n = Json.MAPPER.readTree(userId).get("session_id");
+                return n != null && n.isTextual() && !n.asText().isEmpty() ? n.asText() : null;
+            } catch (java.io.IOException e) {
+                return null;
+            }
+        }
+        int s = userId.lastIndexOf("_session_");
+        if (s >= 0 && s + 9 < userId.length()) {
+            return userId.substring(s + 9);
+        }
+        return userId; // an opaque user id: that user's requests stay together, which is what it names
+    }
+
+    /** A stable 64-bit hash of a text (its UTF-8 bytes through FNV-1a, then {@link #mix}). */
+    public static long ofText(String s) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+            h = (h ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        return mix(h);
+    }
+
+    private static long textHash(ChatMessage m) {
+        if (m.text() != null) {
+            return m.text().hashCode() & 0xffffffffL;
+        }
+        long h = 0;
+        if (m.parts() != null) {
+            for (ContentPart part : m.parts()) {
+                String t = switch (part) {
+                    case ContentPart.Text x -> x.text();
+                    case ContentPart.ImageUrl x -> x.url();
+                };
+                h = h * 31 + (t == null ? 0 : t.hashCode());
+            }
+        }
+        return h;
+    }
+
+    /** SplitMix64's finaliser: every input bit flips about half of the output bits. */
+    public static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+}

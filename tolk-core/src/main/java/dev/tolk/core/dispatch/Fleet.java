@@ -1,0 +1,246 @@
+package dev.tolk.core.dispatch;
+
+import dev.tolk.core.openai.request.ChatCompletionRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * The upstreams behind one Tolk and the rules for choosing among them. Pure decisions over state the transports
+ * report (requests begun and ended, failures, probes, scrapes); the clock is passed in.
+ *
+ * <p>{@link #route}: the upstreams that serve the request's model (all of them when none is known to), the
+ * healthy ones among them (all of them when none is), ordered by the {@link RoutingPolicy}. With
+ * {@code bounded-affinity} that is the conversation's rendezvous ranking ({@link Rendezvous}) with the first upstream
+ * whose load is within the bound moved to the front: load + 1 ≤ ⌈bound × (total load + 1) / n⌉ (consistent hashing
+ * with bounded loads, Mirrokni, Thorup and Zadimoghaddam 2018), so a hot server spills the conversation to its
+ * next-ranked server instead of queueing it. The rest of the order is where the request fails over to.
+ */
+public final class Fleet {
+    /** One upstream: its configured name (the rendezvous identity), weight, health and load. */
+    public record Member(String name, double weight, long nameHash, UpstreamHealth health, UpstreamLoad load) {
+        public Member(String name, double weight) {
+            this(name, weight, Rendezvous.nameHash(name), new UpstreamHealth(), new UpstreamLoad());
+        }
+    }
+
+    /** Whether an upstream serves a model, as far as is known without I/O (false when unknown). */
+    @FunctionalInterface
+    public interface Serving {
+        boolean serves(int upstream, String upstreamModel);
+    }
+
+    public static final double DEFAULT_LOAD_BOUND = 1.25;
+
+    private final List<Member> members;
+    private final Serving serving;
+    private final RoutingPolicy policy;
+    private final double loadBound;
+    private final int maxFailovers;
+    private final RetryBudget budget;
+    private final LongSupplier clock;
+    private final boolean equalWeights;
+    private final AtomicInteger turn = new AtomicInteger();
+
+    public Fleet(List<Member> members, Serving serving, RoutingPolicy policy, double loadBound, int maxFailovers,
+                 RetryBudget budget, LongSupplier nanoClock) {
+        if (members.isEmpty()) {
+            throw new IllegalArgumentException("a fleet needs at least one upstream");
+        }
+        this.members = List.copyOf(members);
+        this.serving = serving;
+        this.policy = policy;
+        this.loadBound = loadBound;
+        this.maxFailovers = maxFailovers;
+        this.budget = budget;
+        this.clock = nanoClock;
+        this.equalWeights = members.stream().allMatch(m -> m.weight() == members.get(0).weight());
+    }
+
+    /** One upstream: every route is {@link Route#SINGLE}. */
+    public static Fleet single(String name) {
+        return new Fleet(List.of(new Member(name, 1)), (i, m) -> true, RoutingPolicy.BOUNDED_AFFINITY,
+                DEFAULT_LOAD_BOUND, 0, RetryBudget.defaults(), System::nanoTime);
+    }
+
+    public int size() {
+        return members.size();
+    }
+
+    public Member member(int i) {
+        return members.get(i);
+    }
+
+    public List<Member> members() {
+        return members;
+    }
+
+    public RoutingPolicy policy() {
+        return policy;
+    }
+
+    public long now() {
+        return clock.getAsLong();
+    }
+
+    /** The index of the upstream named {@code name}, or −1. */
+    public int indexOf(String name) {
+        for (int i = 0; i < members.size(); i++) {
+            if (members.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The order in which a request for {@code upstreamModel} tries the upstreams (see the class comment). */
+    public Route route(String upstreamModel, RoutingHint hint, ChatCompletionRequest chat) {
+        int n = members.size();
+        if (n == 1) {
+            return Route.SINGLE;
+        }
+        int[] idx = new int[n];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            if (serving.serves(i, upstreamModel)) {
+                idx[k++] = i;
+            }
+        }
+        if (k == 0) { // nobody is known to serve it: let the upstreams answer (a 404 names the model)
+            for (int i = 0; i < n; i++) {
+                idx[i] = i;
+            }
+            k = n;
+        }
+        int healthy = 0;
+        for (int j = 0; j < k; j++) {
+            if (members.get(idx[j]).health().up()) {
+                idx[healthy++] = idx[j];
+            }
+        }
+        if (healthy > 0) {
+            k = healthy;
+        } // else everyone is ejected: try them anyway rather than fail without asking
+        if (k == 1) {
+            return new Route(new int[] {idx[0]});
+        }
+        int[] order = java.util.Arrays.copyOf(idx, k);
+        switch (policy) {
+            case ROUND_ROBIN -> rotate(order, Math.floorMod(turn.getAndIncrement(), k));
+            case LEAST_LOADED -> byLoad(order);
+            case AFFINITY -> rank(order, key(hint, chat));
+            case BOUNDED_AFFINITY -> {
+                rank(order, key(hint, chat));
+                bound(order);
+            }
+        }
+        pin(order, hint);
+        return new Route(order);
+    }
+
+    private static long key(RoutingHint hint, ChatCompletionRequest chat) {
+        if (hint.conversationKey() != null) {
+            return ConversationKey.ofText(hint.conversationKey());
+        }
+        return ConversationKey.of(hint.sessionHeader(), chat);
+    }
+
+    /** Sorts {@code order} into the key's rendezvous ranking. */
+    void rank(int[] order, long key) {
+        double[] score = new double[order.length];
+        for (int j = 0; j < order.length; j++) {
+            Member m = members.get(order[j]);
+            // equal weights: the hash alone orders them, and −1/ln(u) is monotone in u
+            score[j] = equalWeights ? ConversationKey.mix(key ^ m.nameHash()) >>> 1
+                    : Rendezvous.score(key, m.nameHash(), m.weight());
+        }
+        Rendezvous.sortByScore(order, score, order.length);
+    }
+
+    /** Moves the first upstream within the load bound to the front (the least loaded when none is). */
+    void bound(int[] order) {
+        long now = clock.getAsLong();
+        double[] load = new double[order.length];
+        double total = 0;
+        for (int j = 0; j < order.length; j++) {
+            load[j] = members.get(order[j]).load().value(now);
+            total += load[j];
+        }
+        double capacity = Math.ceil(loadBound * (total + 1) / order.length);
+        int chosen = -1;
+        int least = 0;
+        for (int j = 0; j < order.length; j++) {
+            if (chosen < 0 && load[j] + 1 <= capacity) {
+                chosen = j;
+            }
+            if (load[j] < load[least]) {
+                least = j;
+            }
+        }
+        moveToFront(order, chosen >= 0 ? chosen : least);
+    }
+
+    private void byLoad(int[] order) {
+        long now = clock.getAsLong();
+        double[] load = new double[order.length];
+        for (int j = 0; j < order.length; j++) {
+            load[j] = -members.get(order[j]).load().value(now); // falling −load = rising load
+        }
+        Rendezvous.sortByScore(order, load, order.length);
+    }
+
+    private void pin(int[] order, RoutingHint hint) {
+        if (hint.pinnedUpstream() == null) {
+            return;
+        }
+        for (int j = 0; j < order.length; j++) {
+            if (members.get(order[j]).name().equals(hint.pinnedUpstream())) {
+                moveToFront(order, j);
+                return;
+            }
+        }
+    }
+
+    private static void moveToFront(int[] order, int j) {
+        int v = order[j];
+        System.arraycopy(order, 0, order, 1, j);
+        order[0] = v;
+    }
+
+    private static void rotate(int[] order, int by) {
+        int[] copy = order.clone();
+        for (int j = 0; j < order.length; j++) {
+            order[j] = copy[(j + by) % order.length];
+        }
+    }
+
+    /** A request was routed (it funds the retry budget). */
+    void routed() {
+        budget.deposit();
+    }
+
+    /** Whether {@code sent} may be sent again to the next upstream of its route. */
+    boolean mayFailOver(Attempt sent) {
+        if (sent.hop() + 1 >= sent.route().size() || sent.failovers() >= maxFailovers) {
+            return false;
+        }
+        return budget.tryRetry();
+    }
+
+    /** The upstream failed a request or a probe: ejected for its back-off. */
+    public void failed(int upstream) {
+        members.get(upstream).health().failed(clock.getAsLong());
+    }
+
+    /** Names of the upstreams that are up, for logs and {@code /ready}. */
+    public List<String> upNames() {
+        List<String> out = new ArrayList<>();
+        for (Member m : members) {
+            if (m.health().up()) {
+                out.add(m.name());
+            }
+        }
+        return out;
+    }
+}
