@@ -1,6 +1,5 @@
 package dev.tolk.server;
 
-import dev.tolk.core.dispatch.ModelCatalog;
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.server.http.AccessLog;
@@ -9,7 +8,8 @@ import dev.tolk.server.http.ClientTimeouts;
 import dev.tolk.server.http.GatewayHandler;
 import dev.tolk.server.metrics.GatewayMetrics;
 import dev.tolk.core.translate.models.ModelRouter;
-import dev.tolk.server.upstream.UpstreamClient;
+import dev.tolk.server.upstream.FleetMonitor;
+import dev.tolk.server.upstream.Upstreams;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -33,7 +33,8 @@ public final class TolkServer implements AutoCloseable {
     private final GatewayConfig config;
     private final Server server;
     private final ServerConnector connector;
-    private final UpstreamClient upstream;
+    private final Upstreams upstreams;
+    private final FleetMonitor monitor;
     private final GatewayHandler handler;
 
     private TolkServer(GatewayConfig config) {
@@ -43,13 +44,13 @@ public final class TolkServer implements AutoCloseable {
                     + "TOLK_API_KEYS, or pass --allow-unauthenticated if this is really what you want.");
         }
         this.config = config;
-        this.upstream = new UpstreamClient(config.upstream(), config.upstreamApiKey(), config.connectTimeout(),
-                config.upstreamTimeout());
-        ModelCatalog catalog = new ModelCatalog(upstream::fetchModels, config.maxModelLen(), System::nanoTime);
+        this.upstreams = new Upstreams(config);
         RequestTranslator translator = new RequestTranslator(config.translation(),
-                new ModelRouter(catalog::servedNames, config.routes(), config.defaultModel()));
+                new ModelRouter(upstreams.catalog()::servedNames, config.routes(), config.defaultModel()));
         GatewayMetrics metrics = new GatewayMetrics();
-        this.handler = new GatewayHandler(config, translator, upstream, catalog, metrics);
+        metrics.upstreams(upstreams);
+        this.handler = new GatewayHandler(config, translator, upstreams, metrics);
+        this.monitor = new FleetMonitor(upstreams, config.probeInterval());
 
         QueuedThreadPool pool = new ResumeInlineThreadPool(64, 2);
         pool.setName("tolk");
@@ -102,7 +103,8 @@ public final class TolkServer implements AutoCloseable {
         try {
             t.server.start();
         } catch (Exception e) {
-            t.upstream.close();
+            t.monitor.close();
+            t.upstreams.close();
             throw new IllegalStateException("could not listen on " + config.host() + ":" + config.port() + ": "
                     + e.getMessage(), e);
         }
@@ -132,7 +134,8 @@ public final class TolkServer implements AutoCloseable {
         } catch (Exception e) {
             // stopping anyway
         } finally {
-            upstream.close();
+            monitor.close();
+            upstreams.close();
         }
     }
 }

@@ -13,9 +13,9 @@ import java.util.function.LongSupplier;
  * <p>{@link #route}: the upstreams that serve the request's model (all of them when none is known to), the
  * healthy ones among them (all of them when none is), ordered by the {@link RoutingPolicy}. With
  * {@code bounded-affinity} that is the conversation's rendezvous ranking ({@link Rendezvous}) with the first upstream
- * whose load is within the bound moved to the front: load + 1 ≤ ⌈bound × (total load + 1) / n⌉ (consistent hashing
- * with bounded loads, Mirrokni, Thorup and Zadimoghaddam 2018), so a hot server spills the conversation to its
- * next-ranked server instead of queueing it. The rest of the order is where the request fails over to.
+ * whose load is within the bound moved to the front: load + 1 ≤ max({@link #MIN_CAPACITY}, ⌈bound × (total load +
+ * 1) / n⌉) (consistent hashing with bounded loads, Mirrokni, Thorup and Zadimoghaddam 2018), so a hot server spills
+ * the conversation to its next-ranked server instead of queueing it. The rest of the order is where the request fails over to.
  */
 public final class Fleet {
     /** One upstream: its configured name (the rendezvous identity), weight, health and load. */
@@ -32,6 +32,12 @@ public final class Fleet {
     }
 
     public static final double DEFAULT_LOAD_BOUND = 1.25;
+    /**
+     * Below this many requests an upstream is never too hot to take one more: near an idle fleet the mean is close to
+     * 0, and one request in flight would otherwise already move a conversation away from its cache (a vLLM server
+     * runs many sequences at once without queueing).
+     */
+    public static final int MIN_CAPACITY = 4;
 
     private final List<Member> members;
     private final Serving serving;
@@ -167,7 +173,7 @@ public final class Fleet {
             load[j] = members.get(order[j]).load().value(now);
             total += load[j];
         }
-        double capacity = Math.ceil(loadBound * (total + 1) / order.length);
+        double capacity = Math.max(MIN_CAPACITY, Math.ceil(loadBound * (total + 1) / order.length));
         int chosen = -1;
         int least = 0;
         for (int j = 0; j < order.length; j++) {

@@ -50,12 +50,16 @@ public final class FleetCatalog implements ContextWindows, Fleet.Serving {
     }
 
     /**
-     * Waits for every upstream's first list (fetched at the same time); failures are left to the requests, and the
-     * health monitor fetches the list of an upstream that comes back.
+     * While no upstream's list is known, fetches every upstream's (at the same time) and waits for them; failures are
+     * left to the requests. Once one is known nothing waits: the health monitor fetches the list of an upstream
+     * that comes back.
      */
     public void awaitLoaded() {
         if (catalogs.size() == 1) {
             catalogs.get(0).awaitLoaded();
+            return;
+        }
+        if (loaded()) {
             return;
         }
         for (ModelCatalog c : catalogs) {

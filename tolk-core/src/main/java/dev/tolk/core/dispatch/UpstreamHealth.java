@@ -3,7 +3,7 @@ package dev.tolk.core.dispatch;
 /**
  * Whether an upstream takes requests. A failure seen on a request (refused, reset, no head in time, 5xx/529) ejects
  * it for a back-off that doubles with each failure in a row ({@link #BASE_BACKOFF_NANOS} up to
- * {@link #MAX_BACKOFF_NANOS}); a failed probe counts as a failure too. It comes back when a probe succeeds once its
+ * {@link #MAX_BACKOFF_NANOS}); a failed probe after the back-off counts as a failure too. It comes back when a probe succeeds once its
  * back-off is over (the prober skips it until then). Times are the caller's {@code System.nanoTime()}.
  */
 public final class UpstreamHealth {
@@ -19,8 +19,14 @@ public final class UpstreamHealth {
         return up;
     }
 
-    /** A request or a probe failed at {@code now}: ejected for the (grown) back-off. */
+    /**
+     * A request or a probe failed at {@code now}: ejected for the (grown) back-off. Failures during a back-off (requests
+     * already under way, or sent because every upstream is ejected) are the same outage and do not grow it.
+     */
     public synchronized void failed(long now) {
+        if (!up && now - ejectedUntil < 0) {
+            return;
+        }
         failuresInARow = Math.min(failuresInARow + 1, 30);
         long backoff = Math.min(MAX_BACKOFF_NANOS, BASE_BACKOFF_NANOS << Math.min(failuresInARow - 1, 20));
         ejectedUntil = now + backoff;

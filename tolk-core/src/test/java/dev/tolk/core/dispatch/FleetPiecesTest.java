@@ -71,11 +71,14 @@ class FleetPiecesTest {
         assertThat(h.up()).isFalse();
         assertThat(h.ejectedUntil()).isEqualTo(UpstreamHealth.BASE_BACKOFF_NANOS);
         assertThat(h.probeDue(UpstreamHealth.BASE_BACKOFF_NANOS - 1)).isFalse();
+        h.failed(UpstreamHealth.BASE_BACKOFF_NANOS - 1); // the same outage: no longer back-off
+        assertThat(h.ejectedUntil()).isEqualTo(UpstreamHealth.BASE_BACKOFF_NANOS);
         assertThat(h.probeDue(UpstreamHealth.BASE_BACKOFF_NANOS)).isTrue();
         t = UpstreamHealth.BASE_BACKOFF_NANOS;
         h.failed(t); // the probe failed too
         assertThat(h.ejectedUntil() - t).isEqualTo(2 * UpstreamHealth.BASE_BACKOFF_NANOS);
         for (int i = 0; i < 40; i++) {
+            t = h.ejectedUntil();
             h.failed(t);
         }
         assertThat(h.ejectedUntil() - t).isEqualTo(UpstreamHealth.MAX_BACKOFF_NANOS);

@@ -78,10 +78,14 @@ class FleetTest {
         Fleet f = fleet(RoutingPolicy.BOUNDED_AFFINITY, "a", "b", "c", "d");
         Route calm = f.route("m", session("x"), CHAT);
         int home = calm.at(0);
-        for (int i = 0; i < 10; i++) {
+        for (int i = 0; i < 3; i++) {
             f.member(home).load().begin();
         }
-        // total 10, capacity ⌈1.25 × 11 / 4⌉ = 4: home (10) is over it, the next-ranked (0) is within
+        assertThat(f.route("m", session("x"), CHAT).at(0)).as("3 + 1 ≤ the minimum capacity").isEqualTo(home);
+        for (int i = 0; i < 7; i++) {
+            f.member(home).load().begin();
+        }
+        // total 10, capacity max(4, ⌈1.25 × 11 / 4⌉ = 4): home (10) is over it, the next-ranked (0) is within
         Route hot = f.route("m", session("x"), CHAT);
         assertThat(hot.at(0)).isEqualTo(calm.at(1));
         assertThat(hot.size()).isEqualTo(4);
@@ -103,6 +107,10 @@ class FleetTest {
         }
         f.member(home).load().begin(); // one more than the others: 6 + 1 ≤ ⌈1.25 × 22 / 4⌉ = 7
         assertThat(f.route("m", session("x"), CHAT).at(0)).isEqualTo(home);
+        f.member(home).load().begin(); // 7 + 1 > ⌈1.25 × 23 / 4⌉ = 8? no: 8 ≤ 8
+        assertThat(f.route("m", session("x"), CHAT).at(0)).isEqualTo(home);
+        f.member(home).load().begin(); // 8 + 1 > ⌈1.25 × 24 / 4⌉ = 8
+        assertThat(f.route("m", session("x"), CHAT).at(0)).isNotEqualTo(home);
     }
 
     @Test
@@ -110,6 +118,7 @@ class FleetTest {
         Fleet f = fleet(RoutingPolicy.BOUNDED_AFFINITY, "a", "b");
         int home = f.route("m", session("x"), CHAT).at(0);
         f.member(home).load().scraped(new UpstreamLoad.Scraped(8, 4, 0.9, clock.get()));
+        // 16.9 + 1 > max(4, ⌈1.25 × 17.9 / 2⌉ = 12)
         assertThat(f.member(home).load().value(clock.get())).isEqualTo(12 + 4 + 0.9);
         assertThat(f.route("m", session("x"), CHAT).at(0)).isEqualTo(1 - home);
         clock.addAndGet(UpstreamLoad.STALE_NANOS + 1);

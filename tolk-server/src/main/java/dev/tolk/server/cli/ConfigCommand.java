@@ -3,6 +3,7 @@ package dev.tolk.server.cli;
 import dev.tolk.server.config.ConfigException;
 import dev.tolk.server.config.ConfigLoader;
 import dev.tolk.server.config.GatewayConfig;
+import dev.tolk.server.config.UpstreamConfig;
 import dev.tolk.core.translate.models.ModelRoute;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -29,7 +30,23 @@ public final class ConfigCommand implements Callable<Integer> {
         Map<String, String> src = loaded.sources();
         line("host", c.host(), src);
         line("port", Integer.toString(c.port()), src);
-        line("upstream", c.upstreamSim() ? "sim (built-in vLLM simulator)" : c.upstream().toString(), src);
+        if (c.upstreamSim()) {
+            line("upstream", "sim (built-in vLLM simulator)", src);
+        } else if (c.upstreams().size() == 1) {
+            line("upstream", c.upstream().toString(), src);
+        } else {
+            line("upstreams", c.upstreams().size() + " upstreams", Map.of("upstreams", src.getOrDefault("upstream",
+                    "default")));
+            for (UpstreamConfig u : c.upstreams()) {
+                System.out.printf("  - %-20s %s protocol=%s weight=%s key=%s models=%s%n", u.name(), u.url(),
+                        u.protocol(), u.weight(), mask(u.apiKey()), u.models().isEmpty() ? "(from /v1/models)"
+                                : String.join(",", u.models()));
+            }
+        }
+        line("routing", c.routing().wireName(), src);
+        line("load-bound", Double.toString(c.loadBound()), src);
+        line("failover-retries", Integer.toString(c.failoverRetries()), src);
+        line("health-probe-seconds", Long.toString(c.probeInterval().toSeconds()), src);
         line("upstream-api-key", mask(c.upstreamApiKey()), src);
         line("model", c.defaultModel() == null ? "(upstream's first model)" : c.defaultModel(), src);
         line("models", c.routes().isEmpty() ? "(none)" : c.routes().stream()

@@ -65,7 +65,14 @@ public final class DoctorCommand implements Callable<Integer> {
             System.err.println("tolk: doctor checks a real upstream; pass --upstream URL");
             return 2;
         }
-        return run(config.upstream(), config.upstreamApiKey(), config.defaultModel(), System.out);
+        int worst = 0;
+        for (var u : config.upstreams()) { // a fleet: every upstream is checked, the worst result is the exit code
+            if (config.upstreams().size() > 1) {
+                System.out.println("== upstream " + u.name());
+            }
+            worst = Math.max(worst, run(u.url(), u.apiKey(), config.defaultModel(), System.out));
+        }
+        return worst;
     }
 
     /** Runs every check against {@code upstream}; returns the exit code. */

@@ -14,8 +14,16 @@ public final class GatewayOptions {
     Integer port;
 
     @Option(names = "--upstream", description = "OpenAI-compatible upstream base URL, or 'sim' for the built-in "
-            + "simulator (default http://localhost:8000; env VLLM_BASE_URL).")
-    String upstream;
+            + "simulator (default http://localhost:8000; env VLLM_BASE_URL, a comma list). Repeatable: a fleet.")
+    List<String> upstream;
+
+    @Option(names = "--routing", description = "With several upstreams: bounded-affinity (default), affinity, "
+            + "round-robin, least-loaded.")
+    String routing;
+
+    @Option(names = "--load-bound", description = "bounded-affinity spills a conversation from an upstream whose load "
+            + "is above this × the mean (default 1.25).")
+    Double loadBound;
 
     @Option(names = "--model", description = "Upstream model for client names it does not serve (env ANTHROPIC_MODEL).")
     String model;
@@ -55,7 +63,8 @@ public final class GatewayOptions {
     Path config;
 
     ConfigLoader.Flags toFlags() {
-        return new ConfigLoader.Flags(host, port, upstream, model, maps, maxModelLen, apiKeys, allowUnauthenticated,
-                reasoningStyle, inlineSystem, pdf, textToolCalls, pingInterval, logBodies, config);
+        return new ConfigLoader.Flags(host, port, upstream == null ? null : String.join(",", upstream), model, maps,
+                maxModelLen, apiKeys, allowUnauthenticated, reasoningStyle, inlineSystem, pdf, textToolCalls,
+                pingInterval, logBodies, config, routing, loadBound);
     }
 }

@@ -1,5 +1,6 @@
 package dev.tolk.server.config;
 
+import dev.tolk.core.dispatch.RoutingPolicy;
 import dev.tolk.core.translate.models.ModelRoute;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -32,7 +33,13 @@ import java.util.Set;
  *   <tr><th>YAML key</th><th>flag</th><th>environment</th><th>default</th></tr>
  *   <tr><td>host</td><td>--host</td><td>TOLK_HOST</td><td>127.0.0.1</td></tr>
  *   <tr><td>port</td><td>--port</td><td>TOLK_PORT</td><td>8484</td></tr>
- *   <tr><td>upstream</td><td>--upstream</td><td>VLLM_BASE_URL</td><td>http://localhost:8000</td></tr>
+ *   <tr><td>upstream (one URL) or upstreams (a list of URLs or of {url, name, protocol, api-key-env, weight,
+ *       models})</td><td>--upstream (repeatable)</td><td>VLLM_BASE_URL (comma list)</td>
+ *       <td>http://localhost:8000</td></tr>
+ *   <tr><td>routing</td><td>--routing</td><td>—</td><td>bounded-affinity</td></tr>
+ *   <tr><td>load-bound</td><td>--load-bound</td><td>—</td><td>1.25</td></tr>
+ *   <tr><td>failover-retries</td><td>—</td><td>—</td><td>1</td></tr>
+ *   <tr><td>health-probe-seconds</td><td>—</td><td>—</td><td>2</td></tr>
  *   <tr><td>upstream-api-key</td><td>—</td><td>VLLM_API_KEY, else OPENAI_API_KEY</td><td>none</td></tr>
  *   <tr><td>model</td><td>--model</td><td>ANTHROPIC_MODEL</td><td>the upstream's first model</td></tr>
  *   <tr><td>models (list of {match, upstream})</td><td>--map GLOB=MODEL</td><td>—</td><td>none</td></tr>
@@ -59,15 +66,23 @@ public final class ConfigLoader {
     static final Set<String> YAML_KEYS = Set.of("host", "port", "upstream", "upstream-api-key", "model", "models",
             "max-model-len", "api-keys", "allow-unauthenticated", "reasoning-style", "inline-system", "pdf",
             "text-tool-calls", "replay-thinking", "ping-interval-seconds", "max-body-bytes", "log-bodies",
-            "shutdown-grace-seconds", "connect-timeout-seconds", "upstream-timeout-seconds", "header-timeout-seconds");
+            "shutdown-grace-seconds", "connect-timeout-seconds", "upstream-timeout-seconds", "header-timeout-seconds",
+            "upstreams", "routing", "load-bound", "failover-retries", "health-probe-seconds");
+    private static final Set<String> UPSTREAM_KEYS = Set.of("url", "name", "protocol", "api-key-env", "weight",
+            "models");
 
-    /** Values given on the command line; null means "not given". */
+    /**
+     * Values given on the command line; null means "not given". {@code upstream} is one URL or several separated
+     * by commas (the repeated {@code --upstream} flag).
+     */
     public record Flags(String host, Integer port, String upstream, String model, List<String> maps,
                         List<String> maxModelLen, List<String> apiKeys, Boolean allowUnauthenticated,
                         String reasoningStyle, String inlineSystem, String pdf, Boolean textToolCalls,
-                        Integer pingIntervalSeconds, Boolean logBodies, Path config) {
+                        Integer pingIntervalSeconds, Boolean logBodies, Path config, String routing,
+                        Double loadBound) {
         public static Flags none() {
-            return new Flags(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+            return new Flags(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                    null, null);
         }
     }
 
@@ -87,9 +102,13 @@ public final class ConfigLoader {
         String host = pick("host", f.host(), "TOLK_HOST", file, GatewayConfig.DEFAULT_HOST);
         int port = parseInt("port", pick("port", f.port() == null ? null : f.port().toString(), "TOLK_PORT", file,
                 Integer.toString(GatewayConfig.DEFAULT_PORT)));
-        String upstreamText = pick("upstream", f.upstream(), "VLLM_BASE_URL", file, "http://localhost:8000");
+        if (file != null && file.has("upstream") && file.has("upstreams")) {
+            throw new ConfigException("give either 'upstream' (one URL) or 'upstreams' (a list), not both");
+        }
+        String upstreamText = f.upstream() != null || file == null || !file.has("upstreams")
+                || env.get("VLLM_BASE_URL") != null && !env.get("VLLM_BASE_URL").isEmpty()
+                ? pick("upstream", f.upstream(), "VLLM_BASE_URL", file, "http://localhost:8000") : null;
         boolean sim = "sim".equals(upstreamText);
-        URI upstream = sim ? URI.create("http://127.0.0.1:0") : parseUrl(upstreamText);
         String key = firstNonEmpty(env.get("VLLM_API_KEY"), env.get("OPENAI_API_KEY"));
         if (key != null) {
             sources.put("upstream-api-key", env.get("VLLM_API_KEY") != null ? "env VLLM_API_KEY" : "env OPENAI_API_KEY");
@@ -132,8 +151,46 @@ public final class ConfigLoader {
             throw new ConfigException("connect-timeout-seconds, upstream-timeout-seconds and header-timeout-seconds "
                     + "must be at least 1");
         }
-        GatewayConfig c = GatewayConfig.builder().host(host).port(port).upstream(upstream).upstreamSim(sim)
-                .upstreamApiKey(key).defaultModel(model).routes(routes).maxModelLen(lens)
+        List<UpstreamConfig> upstreams;
+        if (sim) {
+            upstreams = List.of(UpstreamConfig.of(URI.create("http://127.0.0.1:0"), key));
+        } else if (upstreamText != null) {
+            upstreams = new ArrayList<>();
+            for (String u : upstreamText.split(",")) {
+                if (!u.isBlank()) {
+                    if (u.strip().equals("sim")) {
+                        throw new ConfigException("'sim' cannot be one of several upstreams");
+                    }
+                    upstreams.add(UpstreamConfig.of(parseUrl(u), key));
+                }
+            }
+            if (upstreams.isEmpty()) {
+                throw new ConfigException("upstream is empty");
+            }
+        } else {
+            upstreams = upstreamList(file.get("upstreams"), key);
+            sources.put("upstream", "file");
+        }
+        checkNames(upstreams);
+        RoutingPolicy routing;
+        try {
+            routing = RoutingPolicy.parse(pick("routing", f.routing(), null, file, "bounded-affinity"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        double loadBound = parseDouble("load-bound", pick("load-bound",
+                f.loadBound() == null ? null : f.loadBound().toString(), null, file, "1.25"));
+        if (!(loadBound >= 1)) {
+            throw new ConfigException("load-bound must be at least 1 (1.25 lets an upstream take 25% over the mean)");
+        }
+        int failoverRetries = parseInt("failover-retries", pick("failover-retries", null, null, file, "1"));
+        int probeSeconds = parseInt("health-probe-seconds", pick("health-probe-seconds", null, null, file, "2"));
+        if (failoverRetries < 0 || probeSeconds < 1) {
+            throw new ConfigException("failover-retries must be 0 or more and health-probe-seconds at least 1");
+        }
+        GatewayConfig c = GatewayConfig.builder().host(host).port(port).upstreams(upstreams).upstreamSim(sim)
+                .upstreamApiKey(key).routing(routing).loadBound(loadBound).failoverRetries(failoverRetries)
+                .probeInterval(Duration.ofSeconds(probeSeconds)).defaultModel(model).routes(routes).maxModelLen(lens)
                 .apiKeys(keys).allowUnauthenticated(allowUnauth).translation(t)
                 .pingInterval(Duration.ofSeconds(ping)).maxBodyBytes(maxBody).logBodies(logBodies)
                 .shutdownGrace(Duration.ofSeconds(grace))
@@ -141,6 +198,76 @@ public final class ConfigLoader {
                 .headerTimeout(Duration.ofSeconds(headerTimeout))
                 .build();
         return new Loaded(c, Map.copyOf(sources), List.copyOf(warnings));
+    }
+
+    /** YAML {@code upstreams:}: URLs, or mappings with {@code url} and the optional keys in {@link #UPSTREAM_KEYS}. */
+    private List<UpstreamConfig> upstreamList(JsonNode list, String fleetKey) throws ConfigException {
+        if (!list.isArray() || list.isEmpty()) {
+            throw new ConfigException("'upstreams' must be a non-empty list of URLs or of {url, name, protocol, "
+                    + "api-key-env, weight, models}");
+        }
+        List<UpstreamConfig> out = new ArrayList<>();
+        for (JsonNode u : list) {
+            if (u.isTextual()) {
+                out.add(UpstreamConfig.of(parseUrl(u.asText()), fleetKey));
+                continue;
+            }
+            if (!u.isObject() || !u.hasNonNull("url")) {
+                throw new ConfigException("each entry of 'upstreams' needs 'url'");
+            }
+            for (Iterator<String> it = u.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!UPSTREAM_KEYS.contains(k)) {
+                    throw new ConfigException("unknown setting '" + k + "' in an entry of 'upstreams'; valid: "
+                            + String.join(", ", UPSTREAM_KEYS.stream().sorted().toList()));
+                }
+            }
+            URI url = parseUrl(u.get("url").asText());
+            String name = u.hasNonNull("name") ? u.get("name").asText() : UpstreamConfig.defaultName(url);
+            String protocol = u.hasNonNull("protocol") ? u.get("protocol").asText().strip().toLowerCase(Locale.ROOT)
+                    : "openai";
+            if (!protocol.equals("openai")) {
+                throw new ConfigException("upstream " + name + ": protocol '" + protocol + "' is not supported; "
+                        + "Tolk speaks 'openai' (Chat Completions) to its upstreams");
+            }
+            String apiKey = fleetKey;
+            if (u.hasNonNull("api-key-env")) {
+                String envName = u.get("api-key-env").asText();
+                apiKey = env.get(envName);
+                if (apiKey == null || apiKey.isEmpty()) {
+                    throw new ConfigException("upstream " + name + ": environment variable " + envName
+                            + " (its api-key-env) is not set");
+                }
+            }
+            double weight = u.hasNonNull("weight") ? parseDouble("weight of upstream " + name,
+                    u.get("weight").asText()) : 1;
+            if (!(weight > 0)) {
+                throw new ConfigException("upstream " + name + ": weight must be above 0");
+            }
+            List<String> models = new ArrayList<>();
+            if (u.has("models")) {
+                u.get("models").forEach(m -> models.add(m.asText()));
+            }
+            out.add(new UpstreamConfig(name, url, protocol, apiKey, weight, models));
+        }
+        return out;
+    }
+
+    private static void checkNames(List<UpstreamConfig> upstreams) throws ConfigException {
+        Set<String> names = new java.util.HashSet<>();
+        for (UpstreamConfig u : upstreams) {
+            if (!names.add(u.name())) {
+                throw new ConfigException("two upstreams are named " + u.name() + "; give each a distinct 'name'");
+            }
+        }
+    }
+
+    private static double parseDouble(String key, String v) throws ConfigException {
+        try {
+            return Double.parseDouble(v.strip());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " must be a number, got '" + v + "'");
+        }
     }
 
     private JsonNode readYaml(Path path) throws ConfigException {

@@ -1,5 +1,7 @@
 package dev.tolk.server.config;
 
+import dev.tolk.core.dispatch.Fleet;
+import dev.tolk.core.dispatch.RoutingPolicy;
 import dev.tolk.core.translate.models.ModelRoute;
 import dev.tolk.core.translate.TranslationOptions;
 import java.net.URI;
@@ -14,6 +16,11 @@ import java.util.Map;
  * @param upstreamSim true when the upstream is the built-in simulator (printed as such)
  * @param upstreamTimeout the longest the upstream may stay silent: before its response headers or between chunks
  * @param headerTimeout the longest a client may take over its request headers or leave its connection idle
+ * @param upstreams every upstream (never empty once built with an upstream); {@code upstream} is the first one's URL
+ * @param routing how a request chooses among the upstreams serving its model
+ * @param loadBound bounded affinity's bound: an upstream above this × the mean load spills
+ * @param probeInterval how often upstreams are probed ({@code /health}, else {@code /v1/models})
+ * @param failoverRetries how many times one request may move to the next upstream
  */
 public record GatewayConfig(
         String host,
@@ -33,7 +40,12 @@ public record GatewayConfig(
         Duration shutdownGrace,
         Duration connectTimeout,
         Duration upstreamTimeout,
-        Duration headerTimeout) {
+        Duration headerTimeout,
+        List<UpstreamConfig> upstreams,
+        RoutingPolicy routing,
+        double loadBound,
+        Duration probeInterval,
+        int failoverRetries) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8484;
@@ -43,6 +55,13 @@ public record GatewayConfig(
         routes = List.copyOf(routes);
         maxModelLen = Map.copyOf(maxModelLen);
         apiKeys = List.copyOf(apiKeys);
+        if ((upstreams == null || upstreams.isEmpty()) && upstream != null) {
+            upstreams = List.of(UpstreamConfig.of(upstream, upstreamApiKey));
+        }
+        upstreams = upstreams == null ? List.of() : List.copyOf(upstreams);
+        if (upstream == null && !upstreams.isEmpty()) {
+            upstream = upstreams.get(0).url();
+        }
     }
 
     public static GatewayConfig defaults(URI upstream) {
@@ -73,6 +92,12 @@ public record GatewayConfig(
         b.connectTimeout = connectTimeout;
         b.upstreamTimeout = upstreamTimeout;
         b.headerTimeout = headerTimeout;
+        // the one upstream derived from upstream + upstreamApiKey is derived again, so with… on either follows
+        b.upstreams = upstreams.equals(List.of(UpstreamConfig.of(upstream, upstreamApiKey))) ? List.of() : upstreams;
+        b.routing = routing;
+        b.loadBound = loadBound;
+        b.probeInterval = probeInterval;
+        b.failoverRetries = failoverRetries;
         return b;
     }
 
@@ -161,12 +186,24 @@ public record GatewayConfig(
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration upstreamTimeout = Duration.ofMinutes(10);
         private Duration headerTimeout = Duration.ofSeconds(30);
+        private List<UpstreamConfig> upstreams = List.of();
+        private RoutingPolicy routing = RoutingPolicy.BOUNDED_AFFINITY;
+        private double loadBound = Fleet.DEFAULT_LOAD_BOUND;
+        private Duration probeInterval = Duration.ofSeconds(2);
+        private int failoverRetries = 1;
 
         private Builder() {}
 
         public Builder host(String v) { host = v; return this; }
         public Builder port(int v) { port = v; return this; }
-        public Builder upstream(URI v) { upstream = v; return this; }
+        /** One upstream (replaces any list given before). */
+        public Builder upstream(URI v) { upstream = v; upstreams = List.of(); return this; }
+        /** Several upstreams; the first one's URL becomes {@link GatewayConfig#upstream()}. */
+        public Builder upstreams(List<UpstreamConfig> v) { upstreams = v; upstream = v.isEmpty() ? null : v.get(0).url(); return this; }
+        public Builder routing(RoutingPolicy v) { routing = v; return this; }
+        public Builder loadBound(double v) { loadBound = v; return this; }
+        public Builder probeInterval(Duration v) { probeInterval = v; return this; }
+        public Builder failoverRetries(int v) { failoverRetries = v; return this; }
         public Builder upstreamSim(boolean v) { upstreamSim = v; return this; }
         public Builder upstreamApiKey(String v) { upstreamApiKey = v; return this; }
         public Builder defaultModel(String v) { defaultModel = v; return this; }
@@ -186,7 +223,8 @@ public record GatewayConfig(
         public GatewayConfig build() {
             return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes,
                     maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies,
-                    shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout);
+                    shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout, upstreams, routing, loadBound,
+                    probeInterval, failoverRetries);
         }
     }
 

@@ -5,7 +5,7 @@ import dev.tolk.core.dispatch.CountTokensDecision;
 import dev.tolk.core.translate.error.ErrorMapping;
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.core.translate.request.TranslatedTokenize;
-import dev.tolk.server.upstream.UpstreamClient;
+import dev.tolk.server.upstream.Upstreams;
 import java.io.IOException;
 import java.time.Duration;
 import org.eclipse.jetty.client.ContentResponse;
@@ -18,11 +18,11 @@ import org.eclipse.jetty.http.HttpMethod;
  */
 final class CountTokensEndpoint {
     private final RequestTranslator translator;
-    private final UpstreamClient upstream;
+    private final Upstreams upstreams;
 
-    CountTokensEndpoint(RequestTranslator translator, UpstreamClient upstream) {
+    CountTokensEndpoint(RequestTranslator translator, Upstreams upstreams) {
         this.translator = translator;
-        this.upstream = upstream;
+        this.upstreams = upstreams;
     }
 
     void handle(Exchange x, byte[] body) throws IOException, InterruptedException {
@@ -38,7 +38,8 @@ final class CountTokensEndpoint {
         x.upstreamModel = t.upstreamModel();
         ContentResponse r;
         try {
-            r = upstream.call(HttpMethod.POST, "/tokenize", t.body(), Duration.ofSeconds(60));
+            r = upstreams.client(upstreams.anyServing(t.upstreamModel())).call(HttpMethod.POST, "/tokenize", t.body(),
+                    Duration.ofSeconds(60));
         } catch (IOException e) {
             x.status = 529;
             Responses.error(x.response, ErrorMapping.unreachable(e.getMessage()), x.requestId);

@@ -3,11 +3,10 @@ package dev.tolk.server.http;
 import dev.tolk.core.anthropic.AnthropicError;
 import dev.tolk.core.anthropic.ErrorType;
 import dev.tolk.core.dispatch.DispatchPolicy;
-import dev.tolk.core.dispatch.ModelCatalog;
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.server.metrics.GatewayMetrics;
-import dev.tolk.server.upstream.UpstreamClient;
+import dev.tolk.server.upstream.Upstreams;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.OptionalLong;
@@ -39,14 +38,15 @@ public final class GatewayHandler extends Handler.Abstract {
     private final OperationalEndpoints operations;
     private final ActiveStreams active = new ActiveStreams();
 
-    public GatewayHandler(GatewayConfig config, RequestTranslator translator, UpstreamClient upstream,
-                          ModelCatalog catalog, GatewayMetrics metrics) {
+    public GatewayHandler(GatewayConfig config, RequestTranslator translator, Upstreams upstreams,
+                          GatewayMetrics metrics) {
         this.maxBodyBytes = (int) Math.min(Integer.MAX_VALUE - 8, config.maxBodyBytes());
-        DispatchPolicy policy = new DispatchPolicy(translator.options().recoverTextToolCalls(), catalog);
-        this.messages = new MessagesEndpoint(translator, upstream, catalog, policy, metrics, config, active);
-        this.countTokens = new CountTokensEndpoint(translator, upstream);
-        this.models = new ModelsEndpoint(catalog, config.routes());
-        this.operations = new OperationalEndpoints(upstream, metrics);
+        DispatchPolicy policy = new DispatchPolicy(translator.options().recoverTextToolCalls(), upstreams.catalog(),
+                upstreams.fleet());
+        this.messages = new MessagesEndpoint(translator, upstreams, policy, metrics, config, active);
+        this.countTokens = new CountTokensEndpoint(translator, upstreams);
+        this.models = new ModelsEndpoint(upstreams.catalog(), config.routes());
+        this.operations = new OperationalEndpoints(upstreams, metrics, config.defaultModel());
     }
 
     /** Lets open streams finish up to the grace period, then ends them with an error event. */

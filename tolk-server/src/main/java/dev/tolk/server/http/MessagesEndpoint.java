@@ -6,7 +6,9 @@ import dev.tolk.core.anthropic.AnthropicException;
 import dev.tolk.core.dispatch.Attempt;
 import dev.tolk.core.dispatch.Decision;
 import dev.tolk.core.dispatch.DispatchPolicy;
-import dev.tolk.core.dispatch.ModelCatalog;
+import dev.tolk.core.dispatch.FleetCatalog;
+import dev.tolk.core.dispatch.RetryReason;
+import dev.tolk.core.dispatch.RoutingHint;
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.core.translate.request.TranslatedRequest;
 import dev.tolk.core.translate.response.ResponseTranslator;
@@ -17,6 +19,7 @@ import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.server.metrics.GatewayMetrics;
 import dev.tolk.server.metrics.IgnoredInputs;
 import dev.tolk.server.upstream.UpstreamClient;
+import dev.tolk.server.upstream.Upstreams;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpHeader;
@@ -36,8 +39,8 @@ final class MessagesEndpoint {
     private static final int MAX_UPSTREAM_BODY = 256 << 20;
 
     private final RequestTranslator translator;
-    private final UpstreamClient upstream;
-    private final ModelCatalog catalog;
+    private final Upstreams upstreams;
+    private final FleetCatalog catalog;
     private final DispatchPolicy policy;
     private final GatewayMetrics metrics;
     private final GatewayConfig config;
@@ -46,11 +49,11 @@ final class MessagesEndpoint {
     private final Ticker<StreamRelay> pings;
     private final IgnoredInputs ignored;
 
-    MessagesEndpoint(RequestTranslator translator, UpstreamClient upstream, ModelCatalog catalog,
-                     DispatchPolicy policy, GatewayMetrics metrics, GatewayConfig config, ActiveStreams active) {
+    MessagesEndpoint(RequestTranslator translator, Upstreams upstreams, DispatchPolicy policy, GatewayMetrics metrics,
+                     GatewayConfig config, ActiveStreams active) {
         this.translator = translator;
-        this.upstream = upstream;
-        this.catalog = catalog;
+        this.upstreams = upstreams;
+        this.catalog = upstreams.catalog();
         this.policy = policy;
         this.metrics = metrics;
         this.config = config;
@@ -69,7 +72,7 @@ final class MessagesEndpoint {
     private void handle(Exchange x, byte[] body) throws IOException, InterruptedException {
         TranslatedRequest tr = translate(x, body);
         if (tr != null) {
-            send(x, prepare(tr));
+            send(x, prepare(x, tr));
         }
     }
 
@@ -95,10 +98,10 @@ final class MessagesEndpoint {
             }
             noteModels(x, translated);
             if (!translated.facts().stream()) {
-                onThread.accept(() -> send(x, prepare(translated)));
+                onThread.accept(() -> send(x, prepare(x, translated)));
                 return;
             }
-            Attempt attempt = policy.first(translated);
+            Attempt attempt = policy.first(translated, hint(x));
             Call c = open(x, attempt);
             c.exchange.onHead((head, failure) -> {
                 try {
@@ -146,17 +149,34 @@ final class MessagesEndpoint {
     }
 
     /** The first attempt, once the model catalog (and with it the model's window) is known if it can be. */
-    private Attempt prepare(TranslatedRequest tr) {
+    private Attempt prepare(Exchange x, TranslatedRequest tr) {
         catalog.awaitLoaded();
-        return policy.first(tr);
+        return policy.first(tr, hint(x));
     }
+
+    /** What routing needs from the request's headers: nothing with one upstream. */
+    private RoutingHint hint(Exchange x) {
+        if (upstreams.size() == 1) {
+            return RoutingHint.NONE;
+        }
+        return RoutingHint.session(x.request.getHeaders().get(SESSION_HEADER));
+    }
+
+    /** Claude Code's session id, the conversation key when present (docs/fleet.md). */
+    static final String SESSION_HEADER = "x-claude-code-session-id";
 
     /** One upstream call and what watches it for a departed client until its answer is taken over. */
     private record Call(UpstreamClient.Exchange exchange, AtomicBoolean clientGone, ClientWatch watch) {}
 
     private Call open(Exchange x, Attempt attempt) {
-        UpstreamClient.Exchange call = upstream.post("/v1/chat/completions", attempt.request().upstreamBody(),
-                x.requestId);
+        int u = attempt.upstream();
+        var load = upstreams.fleet().member(u).load();
+        load.begin();
+        UpstreamClient.Exchange call = upstreams.client(u).post("/v1/chat/completions",
+                attempt.request().upstreamBody(), x.requestId, status -> {
+                    load.end();
+                    metrics.upstreamResponse(u, status);
+                });
         AtomicBoolean clientGone = new AtomicBoolean();
         x.request.addFailureListener(t -> {
             if (!x.detached()) { // a stream's relay listens itself
@@ -218,8 +238,15 @@ final class MessagesEndpoint {
     private void decided(Exchange x, Decision d) throws IOException, InterruptedException {
         switch (d) {
             case Decision.Retry r -> {
-                x.note = r.next().reason().logNote();
-                send(x, r.next());
+                Attempt next = r.next();
+                if (next.reason() == RetryReason.FAILOVER) {
+                    int from = next.previous().upstream();
+                    metrics.failover(from);
+                    x.note = "failover:" + upstreams.name(from) + ">" + upstreams.name(next.upstream());
+                } else {
+                    x.note = next.reason().logNote();
+                }
+                send(x, next);
             }
             case Decision.Fail f -> {
                 if (f.upstreamFault() != null) {
@@ -253,6 +280,7 @@ final class MessagesEndpoint {
             x.inputTokens = r.inputTokens();
             x.outputTokens = r.outputTokens();
             x.cachedTokens = r.cacheReadTokens();
+            metrics.upstreamTokens(attempt.upstream(), r.inputTokens() + r.cacheReadTokens(), r.cacheReadTokens());
             policy.answered(attempt, r);
             x.status = 200;
             Responses.json(x.response, 200, r.body(), x.requestId);
@@ -296,6 +324,7 @@ final class MessagesEndpoint {
         x.inputTokens = o.usage().inputTokens();
         x.outputTokens = o.usage().outputTokens();
         x.cachedTokens = o.usage().cacheReadInputTokens();
+        metrics.upstreamTokens(attempt.upstream(), x.inputTokens + x.cachedTokens, x.cachedTokens);
         policy.streamEnded(attempt, o);
         x.complete(failure);
     }

@@ -1,7 +1,7 @@
 package dev.tolk.server.http;
 
 import dev.tolk.core.anthropic.AnthropicException;
-import dev.tolk.core.dispatch.ModelCatalog;
+import dev.tolk.core.dispatch.FleetCatalog;
 import dev.tolk.core.translate.error.ErrorMapping;
 import dev.tolk.core.translate.models.ModelInfo;
 import dev.tolk.core.translate.models.ModelsMapping;
@@ -11,14 +11,14 @@ import java.util.List;
 import org.eclipse.jetty.util.Fields;
 
 /**
- * {@code GET /v1/models} and {@code GET /v1/models/{id}} in Anthropic's shape: {@link ModelCatalog#modelInfos} with the
+ * {@code GET /v1/models} and {@code GET /v1/models/{id}} in Anthropic's shape: {@link FleetCatalog#modelInfos} with the
  * configured routes as aliases, paged by {@link ModelsMapping}.
  */
 final class ModelsEndpoint {
-    private final ModelCatalog catalog;
+    private final FleetCatalog catalog;
     private final List<ModelRoute> routes;
 
-    ModelsEndpoint(ModelCatalog catalog, List<ModelRoute> routes) {
+    ModelsEndpoint(FleetCatalog catalog, List<ModelRoute> routes) {
         this.catalog = catalog;
         this.routes = routes;
     }

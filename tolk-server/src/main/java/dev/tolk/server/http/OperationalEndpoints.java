@@ -2,30 +2,31 @@ package dev.tolk.server.http;
 
 import dev.tolk.core.anthropic.AnthropicError;
 import dev.tolk.server.metrics.GatewayMetrics;
-import dev.tolk.server.upstream.UpstreamClient;
+import dev.tolk.core.dispatch.FleetCatalog;
+import dev.tolk.server.upstream.Upstreams;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpMethod;
 
 /**
- * The operator's routes, open without a client key: {@code /health} (the gateway is up), {@code /ready} (the upstream
- * answers {@code /v1/models} within 5 s, else 529), {@code /metrics} (Prometheus text), and {@code /api/hello}: 200
- * with no body, as Anthropic's API answers the {@code HEAD} Claude Code 2.1.250 sends before its first request.
+ * The operator's routes, open without a client key: {@code /health} (the gateway is up), {@code /ready} (200 while
+ * at least one healthy upstream serves the default model — any model when none is configured —, else 529),
+ * {@code /metrics} (Prometheus text), and {@code /api/hello}: 200 with no body, as Anthropic's API answers the
+ * {@code HEAD} Claude Code 2.1.250 sends before its first request.
  */
 final class OperationalEndpoints {
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
     private static final byte[] READY = "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8);
 
-    private final UpstreamClient upstream;
+    private final Upstreams upstreams;
     private final GatewayMetrics metrics;
+    private final String defaultModel;
 
-    OperationalEndpoints(UpstreamClient upstream, GatewayMetrics metrics) {
-        this.upstream = upstream;
+    OperationalEndpoints(Upstreams upstreams, GatewayMetrics metrics, String defaultModel) {
+        this.upstreams = upstreams;
         this.metrics = metrics;
+        this.defaultModel = defaultModel;
     }
 
     /** Answers {@code path} if it is one of these routes (blocking: a virtual thread calls it); false otherwise. */
@@ -55,19 +56,20 @@ final class OperationalEndpoints {
         return true;
     }
 
-    private void ready(Exchange x) throws IOException, InterruptedException {
-        AnthropicError notReady;
-        try {
-            ContentResponse r = upstream.call(HttpMethod.GET, "/v1/models", null, Duration.ofSeconds(5));
-            if (r.getStatus() == 200) {
+    private void ready(Exchange x) throws IOException {
+        FleetCatalog catalog = upstreams.catalog();
+        catalog.awaitLoaded(); // a list not fetched yet is fetched now (bounded by the connect timeout)
+        for (int i = 0; i < upstreams.size(); i++) {
+            boolean serves = defaultModel == null ? !catalog.catalog(i).cached().isEmpty()
+                    : catalog.serves(i, defaultModel);
+            if (serves && upstreams.fleet().member(i).health().up()) {
                 x.status = 200;
                 Responses.json(x.response, 200, READY, x.requestId);
                 return;
             }
-            notReady = AnthropicError.overloaded("upstream answered HTTP " + r.getStatus());
-        } catch (IOException e) {
-            notReady = AnthropicError.overloaded("upstream unreachable: " + e.getMessage());
         }
+        AnthropicError notReady = AnthropicError.overloaded("no healthy upstream serves "
+                + (defaultModel == null ? "a model" : defaultModel) + " (up: " + upstreams.fleet().upNames() + ")");
         x.status = notReady.status();
         Responses.error(x.response, notReady, x.requestId);
     }

@@ -1,6 +1,9 @@
 package dev.tolk.server.metrics;
 
+import dev.tolk.core.dispatch.Fleet;
+import dev.tolk.server.upstream.Upstreams;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -11,7 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The gateway's Prometheus metrics ({@code GET /metrics}): requests by route/status/model, time to first token and
- * duration histograms, token counts, active streams, upstream errors and client cancellations.
+ * duration histograms, token counts, active streams, upstream errors and client cancellations; per upstream
+ * ({@code upstream} label, its configured name): up, requests in flight, requests by status (0 = no answer),
+ * failovers away from it, prompt tokens and their cached part (the cached share is their ratio).
  *
  * <p>The meters of a request are looked up once per distinct tag combination and kept: building and registering
  * them on every request (tags sorted, meter ids hashed and compared) cost about as much as writing its log line.
@@ -30,8 +35,62 @@ public final class GatewayMetrics {
     private final ConcurrentHashMap<String, Timer> ttftMeters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, TokenMeters> tokenMeters = new ConcurrentHashMap<>();
 
+    /** Per upstream, by fleet index: its meters, built once. */
+    private record UpstreamMeters(String name, ConcurrentHashMap<Integer, Counter> byStatus, Counter retries,
+                                  Counter promptTokens, Counter cachedTokens) {}
+
+    private volatile UpstreamMeters[] upstreamMeters = new UpstreamMeters[0];
+
     public GatewayMetrics() {
         registry.gauge("tolk_active_streams", activeStreams);
+    }
+
+    /** Registers the per-upstream series of {@code upstreams}. */
+    public void upstreams(Upstreams upstreams) {
+        Fleet fleet = upstreams.fleet();
+        UpstreamMeters[] m = new UpstreamMeters[upstreams.size()];
+        for (int i = 0; i < m.length; i++) {
+            String name = upstreams.name(i);
+            Fleet.Member member = fleet.member(i);
+            Gauge.builder("tolk_upstream_up", member, x -> x.health().up() ? 1 : 0).tag("upstream", name)
+                    .register(registry);
+            Gauge.builder("tolk_upstream_in_flight", member, x -> x.load().inFlight()).tag("upstream", name)
+                    .register(registry);
+            m[i] = new UpstreamMeters(name, new ConcurrentHashMap<>(),
+                    Counter.builder("tolk_upstream_retries").description("requests moved away from this upstream")
+                            .tag("upstream", name).register(registry),
+                    Counter.builder("tolk_upstream_prompt_tokens").tag("upstream", name).register(registry),
+                    Counter.builder("tolk_upstream_cached_prompt_tokens").tag("upstream", name).register(registry));
+        }
+        upstreamMeters = m;
+    }
+
+    /** An exchange with upstream {@code i} ended with {@code status} (0: no response). */
+    public void upstreamResponse(int i, int status) {
+        UpstreamMeters[] all = upstreamMeters;
+        if (i >= all.length) {
+            return;
+        }
+        UpstreamMeters m = all[i];
+        m.byStatus().computeIfAbsent(status, s -> Counter.builder("tolk_upstream_requests")
+                .tag("upstream", m.name()).tag("status", Integer.toString(s)).register(registry)).increment();
+    }
+
+    /** A request left upstream {@code i} for the next one. */
+    public void failover(int i) {
+        UpstreamMeters[] all = upstreamMeters;
+        if (i < all.length) {
+            all[i].retries().increment();
+        }
+    }
+
+    /** Usage reported by upstream {@code i}: prompt tokens in all (cached included) and the cached part. */
+    public void upstreamTokens(int i, long prompt, long cached) {
+        UpstreamMeters[] all = upstreamMeters;
+        if (i < all.length) {
+            all[i].promptTokens().increment(prompt);
+            all[i].cachedTokens().increment(cached);
+        }
     }
 
     public void request(String route, int status, String model, Duration duration) {

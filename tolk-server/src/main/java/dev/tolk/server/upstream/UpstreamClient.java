@@ -104,10 +104,12 @@ public final class UpstreamClient implements AutoCloseable {
     public final class Exchange implements Response.Listener {
         private final Request request;
         private final CompletableFuture<Response> head = new CompletableFuture<>();
+        private final java.util.function.IntConsumer done;
         private volatile Content.Source source;
 
-        private Exchange(Request request) {
+        private Exchange(Request request, java.util.function.IntConsumer done) {
             this.request = request;
+            this.done = done;
         }
 
         @Override
@@ -120,6 +122,10 @@ public final class UpstreamClient implements AutoCloseable {
         public void onComplete(Result result) {
             if (result.isFailed()) {
                 head.completeExceptionally(result.getFailure());
+            }
+            if (done != null) {
+                Response r = result.getResponse();
+                done.accept(r != null && r.getStatus() > 0 ? r.getStatus() : 0);
             }
         }
 
@@ -176,6 +182,14 @@ public final class UpstreamClient implements AutoCloseable {
 
     /** Starts {@code POST path} with a JSON body. */
     public Exchange post(String path, byte[] body, String requestId) {
+        return post(path, body, requestId, null);
+    }
+
+    /**
+     * Starts {@code POST path} with a JSON body; {@code done} (may be null) gets the response status, or 0 when there
+     * was none, once the whole exchange is over (body read or aborted), on a Jetty client thread.
+     */
+    public Exchange post(String path, byte[] body, String requestId, java.util.function.IntConsumer done) {
         // the same bound on silence between chunks: a stalled upstream ends the stream with an error, never a hang
         Request r = http.newRequest(resolve(path)).method(HttpMethod.POST)
                 .idleTimeout(upstreamTimeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -189,7 +203,7 @@ public final class UpstreamClient implements AutoCloseable {
                         h.put("X-Request-Id", requestId);
                     }
                 });
-        Exchange ex = new Exchange(r);
+        Exchange ex = new Exchange(r, done);
         r.send(ex);
         return ex;
     }
@@ -204,7 +218,13 @@ public final class UpstreamClient implements AutoCloseable {
      * fails with an {@link IOException} that says what went wrong in words.
      */
     public CompletableFuture<ModelCatalog.Fetched> fetchModels() {
-        Request r = http.newRequest(base.resolve("/v1/models")).method(HttpMethod.GET).timeout(10, TimeUnit.SECONDS);
+        return fetch("/v1/models", Duration.ofSeconds(10));
+    }
+
+    /** {@code GET path} answered in full without a thread waiting for it (probes, scrapes, the model list). */
+    public CompletableFuture<ModelCatalog.Fetched> fetch(String path, Duration timeout) {
+        Request r = http.newRequest(base.resolve(path)).method(HttpMethod.GET)
+                .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (apiKey != null && !apiKey.isEmpty()) {
             r.headers(h -> h.put(HttpHeader.AUTHORIZATION, "Bearer " + apiKey));
         }

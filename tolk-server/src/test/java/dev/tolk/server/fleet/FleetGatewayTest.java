@@ -1,0 +1,284 @@
+package dev.tolk.server.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tolk.core.dispatch.RoutingPolicy;
+import dev.tolk.server.TolkServer;
+import dev.tolk.server.config.UpstreamConfig;
+import dev.tolk.sim.SimOptions;
+import dev.tolk.sim.SimServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** One Tolk in front of several simulated vLLM instances, over real HTTP. */
+class FleetGatewayTest {
+
+    @Test
+    void aSessionsTurnsLandOnOneInstanceAndSessionsSpreadOverTheFleet() throws Exception {
+        try (FleetFixture f = new FleetFixture(3)) {
+            TolkServer t = f.tolk(RoutingPolicy.BOUNDED_AFFINITY);
+            Set<Integer> used = new HashSet<>();
+            for (int s = 0; s < 12; s++) {
+                String session = "session-" + s;
+                Set<Integer> turns = new HashSet<>();
+                for (int turn = 0; turn < 3; turn++) {
+                    HttpResponse<String> r = f.send(t, session, FleetFixture.body("turn " + turn, turn % 2 == 0));
+                    assertThat(r.statusCode()).isEqualTo(200);
+                    turns.add(f.servedBy(r));
+                }
+                assertThat(turns).as(session).hasSize(1);
+                used.addAll(turns);
+            }
+            assertThat(used).containsExactlyInAnyOrder(0, 1, 2);
+        }
+    }
+
+    @Test
+    void withoutTheHeaderClaudeCodesUserIdSessionOrTheConversationsStartKeepsItTogether() throws Exception {
+        try (FleetFixture f = new FleetFixture(3)) {
+            TolkServer t = f.tolk(RoutingPolicy.AFFINITY);
+            for (int s = 0; s < 6; s++) {
+                String userId = "{\\\"device_id\\\":\\\"ab\\\",\\\"account_uuid\\\":\\\"\\\",\\\"session_id\\\":\\\"u-" + s
+                        + "\\\"}";
+                Set<Integer> byUserId = new HashSet<>();
+                Set<Integer> byStart = new HashSet<>();
+                for (int turn = 1; turn <= 3; turn++) {
+                    byUserId.add(f.servedBy(f.send(t, null, "{\"model\":\"m\",\"max_tokens\":9,\"metadata\":"
+                            + "{\"user_id\":\"" + userId + "\"},\"messages\":" + turns("q" + turn, turn) + "}")));
+                    byStart.add(f.servedBy(f.send(t, null, "{\"model\":\"m\",\"max_tokens\":9,\"system\":\"sys " + s
+                            + "\",\"messages\":" + turns("first question " + s, turn) + "}")));
+                }
+                assertThat(byUserId).hasSize(1);
+                assertThat(byStart).hasSize(1);
+            }
+        }
+    }
+
+    /** A conversation of {@code n} user turns starting with {@code first}. */
+    private static String turns(String first, int n) {
+        StringBuilder b = new StringBuilder("[{\"role\":\"user\",\"content\":\"" + first + "\"}");
+        for (int i = 1; i < n; i++) {
+            b.append(",{\"role\":\"assistant\",\"content\":\"ok\"},{\"role\":\"user\",\"content\":\"more ")
+                    .append(i).append("\"}");
+        }
+        return b.append(']').toString();
+    }
+
+    @Test
+    void aHotInstanceSpillsTheSessionToItsNextRankedOneUnderBoundedAffinityOnly() throws Exception {
+        for (RoutingPolicy policy : List.of(RoutingPolicy.BOUNDED_AFFINITY, RoutingPolicy.AFFINITY)) {
+            try (FleetFixture f = new FleetFixture(3)) {
+                for (SimServer s : f.sims) {
+                    s.loadScenario("rules:\n  - match: {stream: true}\n    reply: {text: \"slow answer here\", "
+                            + "chunks: 40, chunkDelayMs: 250}\n");
+                }
+                TolkServer t = f.tolk(policy);
+                List<CompletableFuture<HttpResponse<String>>> open = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    open.add(f.http.sendAsync(HttpRequest.newBuilder(t.baseUri().resolve("/v1/messages"))
+                            .POST(HttpRequest.BodyPublishers.ofString(FleetFixture.body("hot " + i, true)))
+                            .header("content-type", "application/json")
+                            .header("x-claude-code-session-id", "the-hot-session").build(),
+                            HttpResponse.BodyHandlers.ofString()));
+                    int expected = i + 1;
+                    await().atMost(Duration.ofSeconds(5)).until(() ->
+                            f.sims.stream().mapToLong(s -> s.stats().active()).sum() >= expected);
+                }
+                int busy = 0;
+                for (SimServer s : f.sims) {
+                    busy += s.stats().active() > 0 ? 1 : 0;
+                }
+                assertThat(open).noneMatch(CompletableFuture::isCompletedExceptionally);
+                if (policy == RoutingPolicy.AFFINITY) {
+                    assertThat(busy).as("affinity keeps the session home").isEqualTo(1);
+                } else {
+                    assertThat(busy).as("bounded affinity spills").isGreaterThan(1);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aKilledInstanceFailsOverWithNoClientErrorAndIsEjected() throws Exception {
+        try (FleetFixture f = new FleetFixture(3)) {
+            TolkServer t = f.tolk(RoutingPolicy.BOUNDED_AFFINITY);
+            int victim = f.servedBy(f.send(t, "s-kill", FleetFixture.body("hi", false)));
+            f.sims.get(victim).close();
+            for (int turn = 0; turn < 4; turn++) {
+                HttpResponse<String> r = f.send(t, "s-kill", FleetFixture.body("again", turn % 2 == 0));
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body()).doesNotContain("\"error\"");
+                assertThat(f.servedBy(r)).isNotEqualTo(victim).isNotEqualTo(-1);
+            }
+            String metrics = f.get(t, "/metrics").body();
+            assertThat(metrics).contains("tolk_upstream_up{upstream=\"sim" + victim + "\"} 0.0")
+                    .contains("tolk_upstream_retries_total{upstream=\"sim" + victim + "\"} 1.0");
+        }
+    }
+
+    @Test
+    void a503FailsOverWithNoClientError() throws Exception {
+        try (FleetFixture f = new FleetFixture(2)) {
+            f.sims.get(0).loadScenario("rules:\n  - match: {}\n    reply: {error: {status: 503, message: busy}}\n");
+            TolkServer t = f.tolk(RoutingPolicy.AFFINITY);
+            for (int s = 0; s < 8; s++) {
+                HttpResponse<String> r = f.send(t, "s503-" + s, FleetFixture.body("hi", s % 2 == 0));
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(f.receivedBy(r)).contains(1);
+            }
+            assertThat(f.sims.get(0).stats().byStatus()).containsKey(503);
+        }
+    }
+
+    @Test
+    void aResetBeforeTheResponseHeadFailsOverWithNoClientError() throws Exception {
+        try (FleetFixture f = new FleetFixture(1); ResettingServer reset = new ResettingServer()) {
+            TolkServer t = f.tolk(List.of(FleetFixture.upstream("resetter", reset.uri()),
+                    FleetFixture.upstream("sim0", f.sims.get(0).baseUri())), RoutingPolicy.ROUND_ROBIN, b -> b);
+            for (int i = 0; i < 6; i++) {
+                HttpResponse<String> r = f.send(t, null, FleetFixture.body("hi", i % 2 == 0));
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(f.servedBy(r)).isEqualTo(0);
+            }
+            assertThat(reset.accepted.get()).isPositive();
+        }
+    }
+
+    @Test
+    void noHeadInTimeFailsOver() throws Exception {
+        try (FleetFixture f = new FleetFixture(2)) {
+            f.sims.get(0).loadScenario("rules:\n  - match: {}\n    reply: {text: late, fault: {type: stall_headers, "
+                    + "seconds: 5}}\n");
+            TolkServer t = f.tolk(f.upstreams(), RoutingPolicy.ROUND_ROBIN,
+                    b -> b.upstreamTimeout(Duration.ofSeconds(1)));
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<String> r = f.send(t, null, FleetFixture.body("hi", i == 0));
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(f.receivedBy(r)).contains(1);
+            }
+        }
+    }
+
+    @Test
+    void afterTheFirstByteAnUpstreamFailureIsAnErrorEventAndNotARetry() throws Exception {
+        try (FleetFixture f = new FleetFixture(2)) {
+            for (SimServer s : f.sims) {
+                s.loadScenario("rules:\n  - match: {}\n    reply: {text: \"one two three four\", chunks: 4, "
+                        + "fault: {type: reset, afterChunks: 2}}\n");
+            }
+            TolkServer t = f.tolk(RoutingPolicy.BOUNDED_AFFINITY);
+            HttpResponse<String> r = f.send(t, "s-mid", FleetFixture.body("hi", true));
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("event: error");
+            assertThat(f.chatRequests(0) + f.chatRequests(1)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anEjectedInstanceComesBackWhenItsProbeSucceeds() throws Exception {
+        try (FleetFixture f = new FleetFixture(2)) {
+            TolkServer t = f.tolk(RoutingPolicy.ROUND_ROBIN);
+            int port = f.sims.get(0).port();
+            f.sims.get(0).close();
+            for (int i = 0; i < 4; i++) {
+                assertThat(f.send(t, null, FleetFixture.body("hi", false)).statusCode()).isEqualTo(200);
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() ->
+                    f.get(t, "/metrics").body().contains("tolk_upstream_up{upstream=\"sim0\"} 0.0"));
+            assertThat(f.get(t, "/ready").statusCode()).isEqualTo(200); // sim1 still serves
+            f.sims.set(0, SimServer.start(SimOptions.defaults().withPort(port)));
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    f.get(t, "/metrics").body().contains("tolk_upstream_up{upstream=\"sim0\"} 1.0"));
+            for (int i = 0; i < 4; i++) {
+                f.send(t, null, FleetFixture.body("back", false));
+            }
+            assertThat(f.chatRequests(0)).isPositive();
+        }
+    }
+
+    @Test
+    void theRetryBudgetHoldsWhenTheWholeFleetFails() throws Exception {
+        try (FleetFixture f = new FleetFixture(3)) {
+            for (SimServer s : f.sims) {
+                s.loadScenario("rules:\n  - match: {}\n    reply: {error: {status: 503, message: busy}}\n");
+            }
+            TolkServer t = f.tolk(RoutingPolicy.BOUNDED_AFFINITY);
+            int requests = 60;
+            for (int i = 0; i < requests; i++) {
+                assertThat(f.send(t, "s" + i, FleetFixture.body("hi", false)).statusCode()).isGreaterThanOrEqualTo(500);
+            }
+            long upstreamCalls = f.chatRequests(0) + f.chatRequests(1) + f.chatRequests(2);
+            assertThat(upstreamCalls).isGreaterThan(requests).isLessThanOrEqualTo(requests + requests / 5 + 10);
+            assertThat(f.get(t, "/ready").statusCode()).isEqualTo(529);
+        }
+    }
+
+    @Test
+    void twoReplicasRankEverySessionTheSame() throws Exception {
+        try (FleetFixture f = new FleetFixture(4)) {
+            TolkServer a = f.tolk(RoutingPolicy.AFFINITY);
+            TolkServer b = f.tolk(RoutingPolicy.AFFINITY);
+            for (int s = 0; s < 10; s++) {
+                int viaA = f.servedBy(f.send(a, "shared-" + s, FleetFixture.body("hi", false)));
+                int viaB = f.servedBy(f.send(b, "shared-" + s, FleetFixture.body("hi", true)));
+                assertThat(viaB).isEqualTo(viaA);
+            }
+        }
+    }
+
+    @Test
+    void aModelIsSentOnlyToTheUpstreamsServingIt() throws Exception {
+        try (FleetFixture f = new FleetFixture(2)) {
+            TolkServer t = f.tolk(List.of(new UpstreamConfig("sim0", f.sims.get(0).baseUri(), "openai", null, 1,
+                    List.of("other")), FleetFixture.upstream("sim1", f.sims.get(1).baseUri())),
+                    RoutingPolicy.ROUND_ROBIN, b -> b);
+            for (int i = 0; i < 4; i++) {
+                assertThat(f.servedBy(f.send(t, null, FleetFixture.body("hi", false)))).isEqualTo(1);
+            }
+        }
+    }
+
+    /** Accepts connections and resets them at once (RST, before any response byte). */
+    static final class ResettingServer implements AutoCloseable {
+        final ServerSocket socket;
+        final AtomicInteger accepted = new AtomicInteger();
+
+        ResettingServer() throws IOException {
+            socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            Thread.ofVirtual().start(() -> {
+                while (!socket.isClosed()) {
+                    try (Socket s = socket.accept()) {
+                        accepted.incrementAndGet();
+                        s.getInputStream().read(); // the request has started
+                        s.setSoLinger(true, 0);
+                    } catch (IOException e) {
+                        // closed
+                    }
+                }
+            });
+        }
+
+        URI uri() {
+            return URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/");
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}
