@@ -33,6 +33,9 @@ class FleetPiecesTest {
         assertThat(ConversationKey.sessionOf(CLAUDE_USER_ID)).isEqualTo("c57a7a1a-4af3-4384-9196-ae13066cf1c7");
         assertThat(ConversationKey.sessionOf("user_abc_account__session_1234")).isEqualTo("1234");
         assertThat(ConversationKey.sessionOf("{\"device_id\":\"x\"}")).isNull();
+        assertThat(ConversationKey.sessionOf("{\"session_id\" : \"a\\\"b\"}")).isEqualTo("a\"b");
+        assertThat(ConversationKey.sessionOf("{\"session_id\":\"\"}")).isNull();
+        assertThat(ConversationKey.sessionOf("{\"session_id\":42}")).isNull();
         // no session: the later turns of one conversation share the key, another conversation does not
         long turn1 = ConversationKey.of(null, chat(null, "sys", "q"));
         assertThat(ConversationKey.of(null, chat(null, "sys", "q", "more", "and more"))).isEqualTo(turn1);
