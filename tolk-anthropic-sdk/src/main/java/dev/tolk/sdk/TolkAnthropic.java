@@ -7,6 +7,7 @@ import com.anthropic.client.AnthropicClientImpl;
 import com.anthropic.core.ClientOptions;
 import dev.tolk.core.translate.TranslationOptions;
 import dev.tolk.core.translate.models.ModelRoute;
+import dev.tolk.core.dispatch.RoutingPolicy;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,7 +44,8 @@ public final class TolkAnthropic {
 
     /** Configures a client; every setting is optional except the upstream. */
     public static final class Builder {
-        private URI upstream;
+        private final List<URI> upstreams = new ArrayList<>();
+        private RoutingPolicy routing = RoutingPolicy.BOUNDED_AFFINITY;
         private String apiKey = firstNonEmpty(System.getenv("VLLM_API_KEY"), System.getenv("OPENAI_API_KEY"));
         private String defaultModel = System.getenv("ANTHROPIC_MODEL");
         private final List<ModelRoute> routes = new ArrayList<>();
@@ -52,12 +54,25 @@ public final class TolkAnthropic {
         private int maxRetries = 2;
         private Duration timeout = Duration.ofMinutes(10);
 
+        /** The upstream (replaces any given before). */
         public Builder upstream(String baseUrl) {
+            upstreams.clear();
+            return addUpstream(baseUrl);
+        }
+
+        /** One more upstream: with several, requests are routed and fail over as in the gateway (docs/fleet.md). */
+        public Builder addUpstream(String baseUrl) {
             String u = baseUrl.endsWith("/") ? baseUrl : baseUrl + "/";
             if (u.endsWith("/v1/")) {
                 u = u.substring(0, u.length() - 3);
             }
-            this.upstream = URI.create(u);
+            upstreams.add(URI.create(u));
+            return this;
+        }
+
+        /** How requests choose among several upstreams (default bounded affinity). */
+        public Builder routing(RoutingPolicy policy) {
+            this.routing = policy;
             return this;
         }
 
@@ -99,10 +114,11 @@ public final class TolkAnthropic {
 
         /** The transport alone, to plug into {@code ClientOptions.builder().httpClient(…)} yourself. */
         public TolkHttpClient buildHttpClient() {
-            if (upstream == null) {
+            if (upstreams.isEmpty()) {
                 throw new IllegalStateException("upstream is required, e.g. http://localhost:8000");
             }
-            return new TolkHttpClient(upstream, apiKey, defaultModel, routes, maxModelLen, options, timeout);
+            return new TolkHttpClient(upstreams, apiKey, defaultModel, routes, maxModelLen, options, timeout,
+                    routing);
         }
 
         public AnthropicClient build() {

@@ -13,7 +13,12 @@ import dev.tolk.core.dispatch.Attempt;
 import dev.tolk.core.dispatch.CountTokensDecision;
 import dev.tolk.core.dispatch.Decision;
 import dev.tolk.core.dispatch.DispatchPolicy;
+import dev.tolk.core.dispatch.Fleet;
+import dev.tolk.core.dispatch.FleetCatalog;
 import dev.tolk.core.dispatch.ModelCatalog;
+import dev.tolk.core.dispatch.RetryBudget;
+import dev.tolk.core.dispatch.RoutingHint;
+import dev.tolk.core.dispatch.RoutingPolicy;
 import dev.tolk.core.translate.TranslationOptions;
 import dev.tolk.core.translate.error.ErrorMapping;
 import dev.tolk.core.translate.models.ModelRoute;
@@ -49,31 +54,86 @@ import java.util.concurrent.Executors;
  * beta-only endpoints) is answered with 404 {@code not_found_error} "Tolk's in-process adapter does not support
  * METHOD PATH", which the SDK raises as {@code NotFoundException} with that message.
  *
+ * <p>Several upstreams share the gateway's routing and failover ({@link Fleet}): each request goes to the upstream
+ * its policy chooses (the conversation key is {@code metadata.user_id}'s session, else the conversation's start) and
+ * moves to the next one when the first refuses, times out or answers 429/502/503/504/529. Load is what this client
+ * has in flight (no {@code /metrics} scrape); an ejected upstream is probed every two seconds once its back-off is
+ * over.
+ *
  * <p>Upstream calls use {@code java.net.http} (in the JDK, nothing more to ship next to the SDK). Closing a streaming
  * response closes the upstream body, which aborts the upstream request.
  */
 public final class TolkHttpClient implements HttpClient {
+    private static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
+
     private final java.net.http.HttpClient http;
-    private final URI upstream;
+    private final List<URI> upstreams;
     private final String apiKey;
     private final Duration timeout;
     private final RequestTranslator translator;
-    private final ModelCatalog catalog;
+    private final FleetCatalog catalog;
+    private final Fleet fleet;
     private final DispatchPolicy policy;
     private final List<ModelRoute> routes;
     private final ExecutorService async = Executors.newVirtualThreadPerTaskExecutor();
 
-    TolkHttpClient(URI upstream, String apiKey, String defaultModel, List<ModelRoute> routes,
-                   Map<String, Integer> maxModelLen, TranslationOptions options, Duration timeout) {
-        this.upstream = upstream;
+    TolkHttpClient(List<URI> upstreams, String apiKey, String defaultModel, List<ModelRoute> routes,
+                   Map<String, Integer> maxModelLen, TranslationOptions options, Duration timeout,
+                   RoutingPolicy routing) {
+        this.upstreams = List.copyOf(upstreams);
         this.apiKey = apiKey;
         this.timeout = timeout;
         this.routes = List.copyOf(routes);
         this.http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
                 .executor(async).followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
-        this.catalog = new ModelCatalog(this::fetchModels, maxModelLen, System::nanoTime);
-        this.policy = new DispatchPolicy(options.recoverTextToolCalls(), catalog);
+        List<ModelCatalog> catalogs = new java.util.ArrayList<>();
+        List<java.util.Set<String>> allowed = new java.util.ArrayList<>();
+        List<Fleet.Member> members = new java.util.ArrayList<>();
+        for (int i = 0; i < this.upstreams.size(); i++) {
+            int u = i;
+            catalogs.add(new ModelCatalog(() -> fetchModels(u), maxModelLen, System::nanoTime));
+            allowed.add(null);
+            URI uri = this.upstreams.get(i);
+            members.add(new Fleet.Member(uri.getHost() + ":" + uri.getPort(), 1));
+        }
+        this.catalog = new FleetCatalog(catalogs, allowed);
+        this.fleet = new Fleet(members, catalog, routing, Fleet.DEFAULT_LOAD_BOUND, 1, RetryBudget.defaults(),
+                System::nanoTime);
+        this.policy = new DispatchPolicy(options.recoverTextToolCalls(), catalog, fleet);
         this.translator = new RequestTranslator(options, new ModelRouter(catalog::servedNames, routes, defaultModel));
+        if (this.upstreams.size() > 1) {
+            Thread.ofVirtual().name("tolk-sdk-probe").start(this::probeEjected);
+        }
+    }
+
+    /** Brings ejected upstreams back: each one whose back-off is over is asked {@code GET /v1/models}. */
+    private void probeEjected() {
+        while (!async.isShutdown()) {
+            try {
+                Thread.sleep(PROBE_INTERVAL);
+            } catch (InterruptedException e) {
+                return;
+            }
+            for (int i = 0; i < upstreams.size(); i++) {
+                var health = fleet.member(i).health();
+                if (health.up() || !health.probeDue(fleet.now())) {
+                    continue;
+                }
+                try {
+                    var r = http.send(get(i, "/v1/models"), java.net.http.HttpResponse.BodyHandlers.discarding());
+                    if (r.statusCode() == 200) {
+                        health.probeSucceeded();
+                        catalog.catalog(i).startLoading();
+                        continue;
+                    }
+                } catch (IOException e) {
+                    // still down
+                } catch (InterruptedException e) {
+                    return;
+                }
+                fleet.failed(i);
+            }
+        }
     }
 
     @Override
@@ -138,22 +198,28 @@ public final class TolkHttpClient implements HttpClient {
             InterruptedException {
         TranslatedRequest translated = translator.translate(body);
         catalog.awaitLoaded();
-        Attempt attempt = policy.first(translated);
+        Attempt attempt = policy.first(translated, RoutingHint.NONE);
         while (true) {
             Decision d;
+            var load = fleet.member(attempt.upstream()).load();
+            load.begin();
+            Runnable end = once(load::end);
             try {
-                java.net.http.HttpResponse<InputStream> r = http.send(post("/v1/chat/completions",
+                java.net.http.HttpResponse<InputStream> r = http.send(post(attempt.upstream(), "/v1/chat/completions",
                         attempt.request().upstreamBody(), requestId),
                         java.net.http.HttpResponse.BodyHandlers.ofInputStream());
                 if (r.statusCode() == 200) {
-                    return answer(attempt, r, requestId);
+                    return answer(attempt, r, requestId, end);
                 }
                 byte[] err;
                 try (InputStream in = r.body()) {
                     err = in.readNBytes(DispatchPolicy.MAX_ERROR_BODY);
+                } finally {
+                    end.run();
                 }
                 d = policy.afterError(attempt, r.statusCode(), err, r.headers().firstValue("retry-after").orElse(null));
             } catch (IOException e) {
+                end.run();
                 d = policy.afterNoAnswer(attempt, e.getMessage());
             }
             switch (d) {
@@ -166,21 +232,33 @@ public final class TolkHttpClient implements HttpClient {
     }
 
     /** The upstream's 200: a stream translated as the SDK reads it, or a whole answer translated at once. */
-    private HttpResponse answer(Attempt attempt, java.net.http.HttpResponse<InputStream> r, String requestId)
-            throws AnthropicException {
+    private HttpResponse answer(Attempt attempt, java.net.http.HttpResponse<InputStream> r, String requestId,
+                                Runnable end) throws AnthropicException {
         String messageId = AnthropicIds.messageId();
         if (attempt.request().facts().stream()) {
             UpstreamStream us = new UpstreamStream(attempt.request().facts(), messageId, requestId,
                     policy.promptEstimate(attempt));
+            InputStream body = new java.io.FilterInputStream(r.body()) {
+                @Override
+                public void close() throws IOException {
+                    end.run();
+                    super.close();
+                }
+            };
             return new InProcessResponse(200, com.anthropic.core.http.Headers.builder()
                     .put("content-type", "text/event-stream; charset=utf-8").put("request-id", requestId).build(),
-                    new TranslatingStream(r.body(), us, outcome -> policy.streamEnded(attempt, outcome)));
+                    new TranslatingStream(body, us, outcome -> {
+                        end.run();
+                        policy.streamEnded(attempt, outcome);
+                    }));
         }
         byte[] completion;
         try (InputStream in = r.body()) {
             completion = in.readAllBytes();
         } catch (IOException e) {
             return InProcessResponse.error(policy.afterBrokenBody(attempt, e.getMessage()).error(), requestId);
+        } finally {
+            end.run();
         }
         TranslatedResponse translated = ResponseTranslator.translate(completion, attempt.request().facts(), messageId);
         policy.answered(attempt, translated);
@@ -190,7 +268,8 @@ public final class TolkHttpClient implements HttpClient {
     private HttpResponse countTokens(byte[] body, String requestId) throws AnthropicException, IOException,
             InterruptedException {
         TranslatedTokenize t = translator.translateCountTokens(body);
-        java.net.http.HttpResponse<byte[]> r = http.send(post("/tokenize", t.body(), requestId),
+        java.net.http.HttpResponse<byte[]> r = http.send(post(anyServing(t.upstreamModel()), "/tokenize", t.body(),
+                requestId),
                 java.net.http.HttpResponse.BodyHandlers.ofByteArray());
         return switch (CountTokensDecision.afterTokenize(t, r.statusCode(), r.body())) {
             case CountTokensDecision.Count c -> {
@@ -221,16 +300,40 @@ public final class TolkHttpClient implements HttpClient {
                 id)), requestId);
     }
 
-    /** {@code GET /v1/models} for the {@link ModelCatalog}, sent without a thread waiting for it. */
-    private CompletableFuture<ModelCatalog.Fetched> fetchModels() {
-        return http.sendAsync(get("/v1/models"), java.net.http.HttpResponse.BodyHandlers.ofByteArray())
-                .thenApply(r -> new ModelCatalog.Fetched(r.statusCode(), r.body()));
+    /** {@code GET /v1/models} of upstream {@code u} for its {@link ModelCatalog}, without a thread waiting for it. */
+    private CompletableFuture<ModelCatalog.Fetched> fetchModels(int u) {
+        return http.sendAsync(get(u, "/v1/models"), java.net.http.HttpResponse.BodyHandlers.ofByteArray())
+                .thenApply(r -> new ModelCatalog.Fetched(r.statusCode(), r.body()))
+                .whenComplete((r, failure) -> {
+                    if (failure != null || r.status() != 200) {
+                        fleet.failed(u); // ejected until a probe succeeds
+                    }
+                });
     }
 
     // ---- helpers
 
-    private java.net.http.HttpRequest post(String path, byte[] body, String requestId) {
-        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(upstream.resolve(path))
+    /** The first upstream that is up and serves {@code upstreamModel} (count_tokens is not routed by conversation). */
+    private int anyServing(String upstreamModel) {
+        for (int i = 0; i < upstreams.size(); i++) {
+            if (fleet.member(i).health().up() && catalog.serves(i, upstreamModel)) {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    private static Runnable once(Runnable r) {
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        return () -> {
+            if (done.compareAndSet(false, true)) {
+                r.run();
+            }
+        };
+    }
+
+    private java.net.http.HttpRequest post(int u, String path, byte[] body, String requestId) {
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(upstreams.get(u).resolve(path))
                 .timeout(timeout).header("content-type", "application/json").header("X-Request-Id", requestId)
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body));
         if (apiKey != null && !apiKey.isEmpty()) {
@@ -239,8 +342,8 @@ public final class TolkHttpClient implements HttpClient {
         return b.build();
     }
 
-    private java.net.http.HttpRequest get(String path) {
-        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(upstream.resolve(path))
+    private java.net.http.HttpRequest get(int u, String path) {
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(upstreams.get(u).resolve(path))
                 .timeout(Duration.ofSeconds(10)).GET();
         if (apiKey != null && !apiKey.isEmpty()) {
             b.header("authorization", "Bearer " + apiKey);
