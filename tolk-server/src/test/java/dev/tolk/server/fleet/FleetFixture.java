@@ -4,6 +4,7 @@ import dev.tolk.core.dispatch.RoutingPolicy;
 import dev.tolk.server.TolkServer;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.server.config.UpstreamConfig;
+import dev.tolk.sim.SimFleet;
 import dev.tolk.sim.SimOptions;
 import dev.tolk.sim.SimServer;
 import java.net.URI;
@@ -15,16 +16,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
-/** Simulated vLLM instances on loopback and Tolk gateways in front of all of them, closed together. */
+/** A simulated vLLM fleet on loopback and Tolk gateways in front of all of it, closed together. */
 final class FleetFixture implements AutoCloseable {
-    final List<SimServer> sims = new ArrayList<>();
+    final SimFleet fleet;
+    final List<SimServer> sims;
     final List<TolkServer> tolks = new ArrayList<>();
     final HttpClient http = HttpClient.newHttpClient();
 
     FleetFixture(int n) {
-        for (int i = 0; i < n; i++) {
-            sims.add(SimServer.start(SimOptions.defaults()));
-        }
+        this(n, SimOptions.defaults());
+    }
+
+    FleetFixture(int n, SimOptions options) {
+        fleet = SimFleet.start(n, options);
+        sims = fleet.instances();
     }
 
     static UpstreamConfig upstream(String name, URI url) {
@@ -94,6 +99,12 @@ final class FleetFixture implements AutoCloseable {
         return out;
     }
 
+    /** Simulator {@code sim}'s {@code /metrics} text. */
+    String get(int sim) throws Exception {
+        return http.send(HttpRequest.newBuilder(sims.get(sim).baseUri().resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     long chatRequests(int sim) {
         return sims.get(sim).requests().stream().filter(e -> e.path().equals("/v1/chat/completions")).count();
     }
@@ -101,6 +112,6 @@ final class FleetFixture implements AutoCloseable {
     @Override
     public void close() {
         tolks.forEach(TolkServer::close);
-        sims.forEach(SimServer::close);
+        fleet.close();
     }
 }

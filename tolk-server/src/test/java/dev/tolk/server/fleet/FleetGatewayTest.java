@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.tolk.core.dispatch.RoutingPolicy;
 import dev.tolk.server.TolkServer;
 import dev.tolk.server.config.UpstreamConfig;
+import dev.tolk.sim.SimFault;
 import dev.tolk.sim.SimOptions;
 import dev.tolk.sim.SimServer;
 import java.io.IOException;
@@ -113,11 +114,45 @@ class FleetGatewayTest {
     }
 
     @Test
+    void anotherReplicasLoadIsSeenInVllmsMetricsAndSpillsTheSession() throws Exception {
+        try (FleetFixture f = new FleetFixture(3, SimOptions.builder().maxNumSeqs(1).build())) {
+            f.fleet.loadScenario("rules:\n  - match: {stream: true}\n    reply: {text: \"slow answer here\", "
+                    + "chunks: 40, chunkDelayMs: 200}\n");
+            TolkServer loader = f.tolk(RoutingPolicy.AFFINITY);
+            TolkServer watcher = f.tolk(RoutingPolicy.BOUNDED_AFFINITY);
+            int home = f.servedBy(f.send(watcher, "the-session", FleetFixture.body("calm", false)));
+            List<CompletableFuture<HttpResponse<String>>> open = new ArrayList<>();
+            for (int i = 0; i < 5; i++) { // one runs, four wait in vLLM's queue
+                open.add(f.http.sendAsync(HttpRequest.newBuilder(loader.baseUri().resolve("/v1/messages"))
+                        .POST(HttpRequest.BodyPublishers.ofString(FleetFixture.body("load " + i, true)))
+                        .header("content-type", "application/json").header("x-claude-code-session-id", "the-session")
+                        .build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> f.get(home).contains("vllm:num_requests_waiting")
+                    && waiting(f.get(home)) >= 3);
+            Thread.sleep(1500); // the watcher's next scrape
+            assertThat(f.servedBy(f.send(watcher, "the-session", FleetFixture.body("now", false))))
+                    .as("the watcher has nothing in flight there, but vLLM says it queues").isNotEqualTo(home);
+            assertThat(open).noneMatch(CompletableFuture::isCompletedExceptionally);
+        }
+    }
+
+    private static double waiting(String metrics) {
+        double[] sum = new double[1];
+        dev.tolk.core.dispatch.PrometheusText.read(metrics, (name, labels, value) -> {
+            if (name.equals("vllm:num_requests_waiting")) {
+                sum[0] += value;
+            }
+        });
+        return sum[0];
+    }
+
+    @Test
     void aKilledInstanceFailsOverWithNoClientErrorAndIsEjected() throws Exception {
         try (FleetFixture f = new FleetFixture(3)) {
             TolkServer t = f.tolk(RoutingPolicy.BOUNDED_AFFINITY);
             int victim = f.servedBy(f.send(t, "s-kill", FleetFixture.body("hi", false)));
-            f.sims.get(victim).close();
+            f.sims.get(victim).fault(SimFault.down());
             for (int turn = 0; turn < 4; turn++) {
                 HttpResponse<String> r = f.send(t, "s-kill", FleetFixture.body("again", turn % 2 == 0));
                 assertThat(r.statusCode()).isEqualTo(200);
@@ -133,7 +168,7 @@ class FleetGatewayTest {
     @Test
     void a503FailsOverWithNoClientError() throws Exception {
         try (FleetFixture f = new FleetFixture(2)) {
-            f.sims.get(0).loadScenario("rules:\n  - match: {}\n    reply: {error: {status: 503, message: busy}}\n");
+            f.sims.get(0).fault(SimFault.unavailable());
             TolkServer t = f.tolk(RoutingPolicy.AFFINITY);
             for (int s = 0; s < 8; s++) {
                 HttpResponse<String> r = f.send(t, "s503-" + s, FleetFixture.body("hi", s % 2 == 0));
@@ -192,15 +227,14 @@ class FleetGatewayTest {
     void anEjectedInstanceComesBackWhenItsProbeSucceeds() throws Exception {
         try (FleetFixture f = new FleetFixture(2)) {
             TolkServer t = f.tolk(RoutingPolicy.ROUND_ROBIN);
-            int port = f.sims.get(0).port();
-            f.sims.get(0).close();
+            f.sims.get(0).fault(SimFault.down());
             for (int i = 0; i < 4; i++) {
                 assertThat(f.send(t, null, FleetFixture.body("hi", false)).statusCode()).isEqualTo(200);
             }
             await().atMost(Duration.ofSeconds(5)).until(() ->
                     f.get(t, "/metrics").body().contains("tolk_upstream_up{upstream=\"sim0\"} 0.0"));
             assertThat(f.get(t, "/ready").statusCode()).isEqualTo(200); // sim1 still serves
-            f.sims.set(0, SimServer.start(SimOptions.defaults().withPort(port)));
+            f.sims.get(0).fault(SimFault.none());
             await().atMost(Duration.ofSeconds(10)).until(() ->
                     f.get(t, "/metrics").body().contains("tolk_upstream_up{upstream=\"sim0\"} 1.0"));
             for (int i = 0; i < 4; i++) {
@@ -217,7 +251,7 @@ class FleetGatewayTest {
                 s.loadScenario("rules:\n  - match: {}\n    reply: {error: {status: 503, message: busy}}\n");
             }
             TolkServer t = f.tolk(RoutingPolicy.BOUNDED_AFFINITY);
-            int requests = 60;
+            int requests = 60; // scenario 503s: the model lists still answer, so every request is tried
             for (int i = 0; i < requests; i++) {
                 assertThat(f.send(t, "s" + i, FleetFixture.body("hi", false)).statusCode()).isGreaterThanOrEqualTo(500);
             }
