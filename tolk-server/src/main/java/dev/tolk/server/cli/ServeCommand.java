@@ -13,7 +13,8 @@ import picocli.CommandLine.Mixin;
 
 /**
  * {@code tolk serve}: runs the gateway until SIGTERM/SIGINT, then shuts down gracefully. Prints exactly one line,
- * {@code Tolk listening on http://H:P -> URL}, on stdout once it accepts connections.
+ * {@code Tolk listening on http://H:P -> URL} (several URLs joined by {@code ", "} for a fleet), on stdout once it
+ * accepts connections.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run the gateway: Anthropic Messages API in front, vLLM / OpenAI Chat Completions behind.")
@@ -49,7 +50,8 @@ public final class ServeCommand implements Callable<Integer> {
         }
         CountDownLatch stop = new CountDownLatch(1);
         StopSignals.onStop(stop::countDown); // a graceful stop, then exit 0
-        System.out.println("Tolk listening on " + server.baseUri() + " -> " + stripSlash(config.upstream().toString())
+        System.out.println("Tolk listening on " + server.baseUri() + " -> " + String.join(", ", config.upstreams()
+                .stream().map(u -> stripSlash(u.url().toString())).toList())
                 + (config.upstreamSim() ? " (built-in vLLM simulator)" : ""));
         System.out.flush();
         stop.await();

@@ -11,6 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The gateway's Prometheus metrics ({@code GET /metrics}): requests by route/status/model, time to first token and
@@ -36,7 +37,7 @@ public final class GatewayMetrics {
     private final ConcurrentHashMap<String, TokenMeters> tokenMeters = new ConcurrentHashMap<>();
 
     /** Per upstream, by fleet index: its meters, built once. */
-    private record UpstreamMeters(String name, ConcurrentHashMap<Integer, Counter> byStatus, Counter retries,
+    private record UpstreamMeters(String name, AtomicReferenceArray<Counter> byStatus, Counter retries,
                                   Counter promptTokens, Counter cachedTokens) {}
 
     private volatile UpstreamMeters[] upstreamMeters = new UpstreamMeters[0];
@@ -56,7 +57,7 @@ public final class GatewayMetrics {
                     .register(registry);
             Gauge.builder("tolk_upstream_in_flight", member, x -> x.load().inFlight()).tag("upstream", name)
                     .register(registry);
-            m[i] = new UpstreamMeters(name, new ConcurrentHashMap<>(),
+            m[i] = new UpstreamMeters(name, new AtomicReferenceArray<>(600),
                     Counter.builder("tolk_upstream_retries").description("requests moved away from this upstream")
                             .tag("upstream", name).register(registry),
                     Counter.builder("tolk_upstream_prompt_tokens").tag("upstream", name).register(registry),
@@ -72,8 +73,14 @@ public final class GatewayMetrics {
             return;
         }
         UpstreamMeters m = all[i];
-        m.byStatus().computeIfAbsent(status, s -> Counter.builder("tolk_upstream_requests")
-                .tag("upstream", m.name()).tag("status", Integer.toString(s)).register(registry)).increment();
+        int slot = status >= 0 && status < 600 ? status : 0;
+        Counter c = m.byStatus().get(slot);
+        if (c == null) { // registering is idempotent: two threads racing here get the same counter
+            c = Counter.builder("tolk_upstream_requests").tag("upstream", m.name())
+                    .tag("status", Integer.toString(slot)).register(registry);
+            m.byStatus().set(slot, c);
+        }
+        c.increment();
     }
 
     /** A request left upstream {@code i} for the next one. */
