@@ -83,8 +83,8 @@ class FleetConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("not both");
         assertThatThrownBy(() -> load("upstreams: [http://a:1, http://a:1]\n"))
                 .hasMessageContaining("two upstreams are named a:1");
-        assertThatThrownBy(() -> load("upstreams: [{url: http://a:1, protocol: anthropic}]\n"))
-                .hasMessageContaining("protocol 'anthropic' is not supported");
+        assertThatThrownBy(() -> load("upstreams: [{url: http://a:1, protocol: grpc}]\n"))
+                .hasMessageContaining("protocol must be 'openai'");
         assertThatThrownBy(() -> load("upstreams: [{url: http://a:1, api-key-env: NOPE}]\n"))
                 .hasMessageContaining("NOPE");
         assertThatThrownBy(() -> load("upstreams: [{url: http://a:1, wieght: 2}]\n"))

@@ -125,6 +125,7 @@ public final class DoctorCommand implements Callable<Integer> {
         checkReasoning(model);
         checkCachedTokens(model);
         checkTokenize(model);
+        checkMessagesApi(model);
         checkSpeed(model);
         checkClaudeCode(window);
         out.println(good ? "Claude Code will work through Tolk with this upstream." : "Fix the items marked FAIL above.");
@@ -214,6 +215,23 @@ public final class DoctorCommand implements Callable<Integer> {
             }
         } catch (Exception e) {
             warn("/tokenize probe failed: " + e.getMessage());
+        }
+    }
+
+    /** Whether the upstream serves Anthropic's {@code /v1/messages} itself (then it may be a {@code protocol: anthropic} upstream). */
+    private void checkMessagesApi(String model) {
+        byte[] body = ("{\"model\":" + Json.MAPPER.valueToTree(model) + ",\"max_tokens\":1,\"messages\":"
+                + "[{\"role\":\"user\",\"content\":\"hi\"}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            HttpResponse<String> r = send(post("/v1/messages", body));
+            if (r.statusCode() == 200) {
+                info("serves Anthropic's /v1/messages: it can also be a 'protocol: anthropic' upstream (passed through "
+                        + "untranslated, docs/fleet.md)");
+            } else {
+                info("no Anthropic /v1/messages (HTTP " + r.statusCode() + "): Tolk translates to Chat Completions");
+            }
+        } catch (Exception e) {
+            info("/v1/messages probe failed: " + e.getMessage());
         }
     }
 

@@ -226,9 +226,9 @@ public final class ConfigLoader {
             String name = u.hasNonNull("name") ? u.get("name").asText() : UpstreamConfig.defaultName(url);
             String protocol = u.hasNonNull("protocol") ? u.get("protocol").asText().strip().toLowerCase(Locale.ROOT)
                     : "openai";
-            if (!protocol.equals("openai")) {
-                throw new ConfigException("upstream " + name + ": protocol '" + protocol + "' is not supported; "
-                        + "Tolk speaks 'openai' (Chat Completions) to its upstreams");
+            if (!protocol.equals("openai") && !protocol.equals("anthropic")) {
+                throw new ConfigException("upstream " + name + ": protocol must be 'openai' (Chat Completions, "
+                        + "translated) or 'anthropic' (Messages API, passed through), got '" + protocol + "'");
             }
             String apiKey = fleetKey;
             if (u.hasNonNull("api-key-env")) {

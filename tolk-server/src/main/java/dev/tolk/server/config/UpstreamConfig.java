@@ -8,7 +8,8 @@ import java.util.List;
  * {@code VLLM_BASE_URL}).
  *
  * @param name     its identity in routing and metrics: the same on every replica (default host:port)
- * @param protocol {@code openai} (Chat Completions, translated); {@code anthropic} is not served yet
+ * @param protocol {@code openai} (Chat Completions, translated) or {@code anthropic} (its own {@code /v1/messages}:
+ *                 requests pass through untranslated)
  * @param apiKey   the key sent to it (from its {@code api-key-env}, else the fleet's upstream key), or null
  * @param weight   its share of conversations relative to the others (default 1)
  * @param models   the models it may be sent, or empty for every model its {@code /v1/models} lists
@@ -21,6 +22,10 @@ public record UpstreamConfig(String name, URI url, String protocol, String apiKe
     /** An OpenAI-protocol upstream named after its host and port. */
     public static UpstreamConfig of(URI url, String apiKey) {
         return new UpstreamConfig(defaultName(url), url, "openai", apiKey, 1, List.of());
+    }
+
+    public boolean anthropic() {
+        return "anthropic".equals(protocol);
     }
 
     public static String defaultName(URI url) {

@@ -28,6 +28,8 @@ final class Exchange extends Request.Wrapper implements Callback {
     long cachedTokens;
     String stopReason;
     String note;
+    /** The client's request body, kept only while a fleet has an upstream that speaks Anthropic (passthrough). */
+    byte[] clientBody;
 
     Exchange(Request request, Response response, Callback callback, String requestId, String route, AccessLog log) {
         super(request);

@@ -9,6 +9,7 @@ import dev.tolk.core.dispatch.DispatchPolicy;
 import dev.tolk.core.dispatch.FleetCatalog;
 import dev.tolk.core.dispatch.RetryReason;
 import dev.tolk.core.dispatch.RoutingHint;
+import dev.tolk.core.translate.request.PassthroughBody;
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.core.translate.request.TranslatedRequest;
 import dev.tolk.core.translate.response.ResponseTranslator;
@@ -83,6 +84,9 @@ final class MessagesEndpoint {
      * catalog not fetched yet) goes on through {@code onThread}, which runs the step on a virtual thread.
      */
     void start(Exchange x, byte[] body, java.util.function.Consumer<BlockingStep> onThread) {
+        if (upstreams.anyAnthropic()) {
+            x.clientBody = body; // an upstream may take it untranslated
+        }
         try {
             if (!catalog.loaded()) {
                 // model routing may have to fetch the catalog: only a virtual thread may wait for that
@@ -105,7 +109,7 @@ final class MessagesEndpoint {
             Call c = open(x, attempt);
             c.exchange.onHead((head, failure) -> {
                 try {
-                    if (failure == null && head.getStatus() == 200) {
+                    if (failure == null && head.getStatus() == 200 && !upstreams.anthropic(attempt.upstream())) {
                         answer(x, attempt, c, head, null); // a stream: starts the relay, never blocks
                     } else {
                         onThread.accept(() -> answer(x, attempt, c, head, failure));
@@ -172,11 +176,19 @@ final class MessagesEndpoint {
         int u = attempt.upstream();
         var load = upstreams.fleet().member(u).load();
         load.begin();
-        UpstreamClient.Exchange call = upstreams.client(u).post("/v1/chat/completions",
-                attempt.request().upstreamBody(), x.requestId, status -> {
-                    load.end();
-                    metrics.upstreamResponse(u, status);
-                });
+        java.util.function.IntConsumer done = status -> {
+            load.end();
+            metrics.upstreamResponse(u, status);
+        };
+        UpstreamClient.Exchange call;
+        if (upstreams.anthropic(u)) {
+            call = upstreams.client(u).post("/v1/messages", passthroughBody(x, attempt), x.requestId, done,
+                    new String[] {"anthropic-version", orDefault(x.request.getHeaders().get("anthropic-version")),
+                            "anthropic-beta", x.request.getHeaders().get("anthropic-beta")});
+        } else {
+            call = upstreams.client(u).post("/v1/chat/completions", attempt.request().upstreamBody(), x.requestId,
+                    done);
+        }
         AtomicBoolean clientGone = new AtomicBoolean();
         x.request.addFailureListener(t -> {
             if (!x.detached()) { // a stream's relay listens itself
@@ -219,6 +231,10 @@ final class MessagesEndpoint {
             decided(x, policy.afterNoAnswer(attempt, failure.getMessage()));
             return;
         }
+        if (upstreams.anthropic(attempt.upstream())) {
+            passthrough(x, attempt, c, head);
+            return;
+        }
         if (head.getStatus() != 200) {
             c.watch.close();
             byte[] err = c.exchange.readBody(DispatchPolicy.MAX_ERROR_BODY);
@@ -232,6 +248,85 @@ final class MessagesEndpoint {
         } else {
             nonStream(x, attempt, c.exchange, c.clientGone, c.watch);
         }
+    }
+
+    private static String orDefault(String anthropicVersion) {
+        return anthropicVersion == null ? "2023-06-01" : anthropicVersion;
+    }
+
+    /** The client's body with Tolk's fixes for an upstream that speaks Anthropic ({@link PassthroughBody}). */
+    private static byte[] passthroughBody(Exchange x, Attempt attempt) {
+        try {
+            return PassthroughBody.rewrite(x.clientBody, attempt.upstreamModel(), attempt.request().maxTokens());
+        } catch (IOException e) { // translation parsed the same bytes, so this does not happen
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * An upstream that speaks Anthropic answered: its response goes to the client as it is (a stream byte for byte,
+     * on this virtual thread), except where the policy moves the request to another upstream (failover, or the
+     * context-window retry with the exact room). The client's departure aborts the upstream request.
+     */
+    private void passthrough(Exchange x, Attempt attempt, Call c, org.eclipse.jetty.client.Response head)
+            throws IOException, InterruptedException {
+        c.watch.close();
+        int status = head.getStatus();
+        if (status != 200) {
+            byte[] err = c.exchange.readBody(DispatchPolicy.MAX_ERROR_BODY);
+            Decision d = policy.afterError(attempt, status, err, head.getHeaders().get(HttpHeader.RETRY_AFTER));
+            if (d instanceof Decision.Retry r && (r.next().reason() == RetryReason.FAILOVER
+                    || r.next().reason() == RetryReason.CONTEXT_WINDOW)) {
+                decided(x, d);
+                return;
+            }
+            x.status = status;
+            x.stopReason = "error:upstream";
+            String retryAfter = head.getHeaders().get(HttpHeader.RETRY_AFTER);
+            if (retryAfter != null) {
+                x.response.getHeaders().put(HttpHeader.RETRY_AFTER, retryAfter);
+            }
+            Responses.json(x.response, status, err, x.requestId);
+            return;
+        }
+        x.status = 200;
+        x.ttftNanos = System.nanoTime() - x.startNanos;
+        x.response.setStatus(200);
+        String type = head.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        x.response.getHeaders().put(HttpHeader.CONTENT_TYPE, type == null ? "application/json" : type);
+        x.response.getHeaders().put(Responses.REQUEST_ID, x.requestId);
+        if (attempt.request().facts().stream()) {
+            x.response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+            x.response.getHeaders().put("x-accel-buffering", "no");
+        }
+        byte[] buf = new byte[16 * 1024];
+        try (java.io.InputStream in = org.eclipse.jetty.io.Content.Source.asInputStream(c.exchange.body())) {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                if (n > 0) {
+                    try {
+                        Responses.write(x.response, false, java.nio.ByteBuffer.wrap(buf, 0, n));
+                    } catch (IOException clientGone) {
+                        c.exchange.abort(clientGone);
+                        cancelled(x, "mid_stream");
+                        throw clientGone;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            if ("client_cancelled:mid_stream".equals(x.note)) {
+                throw e;
+            }
+            metrics.upstreamError("stream_read");
+            if (attempt.request().facts().stream()) { // the stream breaks off: say so as the API does
+                Responses.write(x.response, false, java.nio.ByteBuffer.wrap(("event: error\ndata: "
+                        + "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"upstream "
+                        + "connection failed mid-stream\"}}\n\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            } else {
+                throw e;
+            }
+        }
+        Responses.write(x.response, true, java.nio.ByteBuffer.allocate(0));
     }
 
     /** Carries out the policy's decision about an attempt that did not succeed: the next attempt, or the error. */

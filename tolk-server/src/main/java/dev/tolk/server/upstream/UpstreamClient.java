@@ -190,6 +190,16 @@ public final class UpstreamClient implements AutoCloseable {
      * was none, once the whole exchange is over (body read or aborted), on a Jetty client thread.
      */
     public Exchange post(String path, byte[] body, String requestId, java.util.function.IntConsumer done) {
+        return post(path, body, requestId, done, null);
+    }
+
+    /**
+     * As {@link #post(String, byte[], String, java.util.function.IntConsumer)}, for an upstream that speaks Anthropic's
+     * Messages API: its key also goes as {@code x-api-key}, and {@code anthropicHeaders} (the client's
+     * {@code anthropic-version} and {@code anthropic-beta}, name then value; may be null) are sent along.
+     */
+    public Exchange post(String path, byte[] body, String requestId, java.util.function.IntConsumer done,
+                         String[] anthropicHeaders) {
         // the same bound on silence between chunks: a stalled upstream ends the stream with an error, never a hang
         Request r = http.newRequest(resolve(path)).method(HttpMethod.POST)
                 .idleTimeout(upstreamTimeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -201,6 +211,16 @@ public final class UpstreamClient implements AutoCloseable {
                     }
                     if (requestId != null) {
                         h.put("X-Request-Id", requestId);
+                    }
+                    if (anthropicHeaders != null) {
+                        if (apiKey != null && !apiKey.isEmpty()) {
+                            h.put("x-api-key", apiKey);
+                        }
+                        for (int i = 0; i + 1 < anthropicHeaders.length; i += 2) {
+                            if (anthropicHeaders[i + 1] != null) {
+                                h.put(anthropicHeaders[i], anthropicHeaders[i + 1]);
+                            }
+                        }
                     }
                 });
         Exchange ex = new Exchange(r, done);

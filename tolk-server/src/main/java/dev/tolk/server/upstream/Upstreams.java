@@ -21,6 +21,7 @@ public final class Upstreams implements AutoCloseable {
     private final List<UpstreamClient> clients = new ArrayList<>();
     private final FleetCatalog catalog;
     private final Fleet fleet;
+    private final boolean anyAnthropic;
 
     public Upstreams(GatewayConfig config) {
         this.configs = config.upstreams();
@@ -47,6 +48,7 @@ public final class Upstreams implements AutoCloseable {
         this.fleet = new Fleet(members, catalog, config.routing(), config.loadBound(), config.failoverRetries(),
                 RetryBudget.defaults(), System::nanoTime);
         fleetRef.set(fleet);
+        this.anyAnthropic = configs.stream().anyMatch(UpstreamConfig::anthropic);
     }
 
     public int size() {
@@ -59,6 +61,16 @@ public final class Upstreams implements AutoCloseable {
 
     public UpstreamConfig config(int i) {
         return configs.get(i);
+    }
+
+    /** Whether upstream {@code i} speaks Anthropic's Messages API (requests pass through untranslated). */
+    public boolean anthropic(int i) {
+        return configs.get(i).anthropic();
+    }
+
+    /** Whether any upstream speaks Anthropic's Messages API (then the client's body is kept for it). */
+    public boolean anyAnthropic() {
+        return anyAnthropic;
     }
 
     public String name(int i) {

@@ -34,6 +34,9 @@ public final class ModelsMapping {
                 continue;
             }
             JsonNode len = card.get("max_model_len");
+            if (len == null) { // an upstream that speaks Anthropic's API (another Tolk) names the window this way
+                len = card.get("max_input_tokens");
+            }
             out.add(new UpstreamModel(id, card.path("created").asLong(0),
                     len != null && len.canConvertToInt() && len.intValue() > 0 ? OptionalInt.of(len.intValue())
                             : OptionalInt.empty()));
