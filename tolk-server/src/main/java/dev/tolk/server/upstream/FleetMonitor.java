@@ -71,7 +71,7 @@ public final class FleetMonitor implements AutoCloseable {
     private void probe(int i, String path) {
         upstreams.client(i).fetch(path, PROBE_TIMEOUT).whenComplete((r, failure) -> {
             if (failure == null && r.status() == 404 && path.equals("/health")) {
-                healthRoute[i] = false;
+                timer.execute(() -> healthRoute[i] = false); // the arrays are the timer thread's alone
                 probe(i, "/v1/models");
                 return;
             }
