@@ -233,6 +233,18 @@ class GatewayHttpTest {
     }
 
     @Test
+    void aRefusedRequestLeavesNoClosingConnectionForTheNextOne() throws Exception {
+        // answered 401 before its body is read: the next request on the same client must not meet a closing socket
+        try (GatewayFixture g = new GatewayFixture(SimOptions.defaults(), c -> c.withApiKeys(List.of("k1")))) {
+            String body = "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            for (int i = 0; i < 40; i++) {
+                assertThat(g.post("/v1/messages", body).statusCode()).isEqualTo(401);
+                assertThat(g.post("/v1/messages", body, "x-api-key", "k1").statusCode()).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
     void anUpstreamWithoutTokenizeGetsALabelledEstimate() throws Exception {
         try (GatewayFixture g = new GatewayFixture(SimOptions.builder().tokenize(false).build(), c -> c)) {
             var r = g.post("/v1/messages/count_tokens", "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}");

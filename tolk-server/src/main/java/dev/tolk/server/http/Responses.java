@@ -30,12 +30,20 @@ final class Responses {
         json(response, error.status(), error.toJson(requestId), requestId);
     }
 
-    /** Writes a whole error response without blocking (the I/O thread may call it) and completes {@code x} after. */
+    /**
+     * Writes a whole error response without blocking (the I/O thread may call it) and completes {@code x} after.
+     * For a request refused before its body was read: when it has one, the answer says {@code Connection: close},
+     * since Jetty closes a connection whose request body is left unread once the response is out, and a client that
+     * did not hear so would send its next request into the closing socket.
+     */
     static void errorAndComplete(Exchange x, AnthropicError error) {
         x.status = error.status();
         byte[] body = error.toJson(x.requestId);
         Response response = x.response;
         response.setStatus(error.status());
+        if (x.request.getLength() != 0) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
         if (error.retryAfterSeconds().isPresent()) {
             response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(error.retryAfterSeconds().getAsLong()));
         }
