@@ -48,7 +48,11 @@ public final class RequestTranslator {
 
     /** A {@code count_tokens} body → vLLM {@code /tokenize} body, converted exactly like a real request. */
     public TranslatedTokenize translateCountTokens(byte[] countTokensJson) throws AnthropicException {
-        MessagesRequest request = MessagesRequestParser.parseCountTokens(countTokensJson);
+        return translateCountTokens(MessagesRequestParser.parseCountTokens(countTokensJson));
+    }
+
+    /** A parsed {@code count_tokens} request (e.g. a thread's whole conversation) → vLLM {@code /tokenize} body. */
+    public TranslatedTokenize translateCountTokens(MessagesRequest request) throws AnthropicException {
         RequestFieldPolicy.check(request.raw(), false);
         ChatCompletionRequest chat = toChat(request, false);
         return new TranslatedTokenize(request.model(), chat.model(), ChatRequestWriter.toTokenizeJson(chat));

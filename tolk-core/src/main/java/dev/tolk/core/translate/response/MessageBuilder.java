@@ -14,9 +14,10 @@ import java.util.List;
 
 /**
  * Folds stream events into one Anthropic {@code Message} JSON (protocol.md §A.5), so the non-streaming path uses
- * exactly the streaming rules.
+ * exactly the streaming rules; a threaded stream also feeds one to record its reply
+ * ({@link dev.tolk.core.threads.ThreadTurn}).
  */
-final class MessageBuilder implements AnthropicEventSink {
+public final class MessageBuilder implements AnthropicEventSink {
     private record Block(String type, StringBuilder text, StringBuilder extra, String id, String name) {}
 
     private final List<Block> blocks = new ArrayList<>();
@@ -94,11 +95,11 @@ final class MessageBuilder implements AnthropicEventSink {
     public void ping() {
     }
 
-    AnthropicError error() {
+    public AnthropicError error() {
         return error;
     }
 
-    String stopReason() {
+    public String stopReason() {
         return stopReason;
     }
 
@@ -106,7 +107,12 @@ final class MessageBuilder implements AnthropicEventSink {
         return usage;
     }
 
-    byte[] toJson() {
+    /** The message id from {@code message_start}, or null before it. */
+    public String id() {
+        return id;
+    }
+
+    public byte[] toJson() {
         ByteArrayOutputStream out = new ByteArrayOutputStream(512);
         try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
             g.writeStartObject();

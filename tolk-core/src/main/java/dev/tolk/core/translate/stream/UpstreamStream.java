@@ -42,11 +42,20 @@ public final class UpstreamStream {
     private boolean doneSeen;
 
     public UpstreamStream(RequestFacts facts, String messageId, String requestId, long inputTokensEstimate) {
+        this(facts, messageId, requestId, inputTokensEstimate, null);
+    }
+
+    /**
+     * With {@code tap} not null, every event also goes to {@code tap} (a threaded request records its reply this
+     * way); an ordinary stream has no tap and pays nothing for the option.
+     */
+    public UpstreamStream(RequestFacts facts, String messageId, String requestId, long inputTokensEstimate,
+                          dev.tolk.core.anthropic.response.AnthropicEventSink tap) {
         this.facts = facts;
         this.messageId = messageId;
         this.requestId = requestId;
         this.inputTokensEstimate = inputTokensEstimate;
-        this.translator = new StreamTranslator(facts, messageId, sink);
+        this.translator = new StreamTranslator(facts, messageId, tap == null ? sink : new TeeSink(sink, tap));
         this.decoder = new SseDecoder(new SseDecoder.Listener() {
             @Override
             public void onData(byte[] buf, int off, int len) {

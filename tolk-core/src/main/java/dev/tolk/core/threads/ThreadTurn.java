@@ -1,0 +1,110 @@
+package dev.tolk.core.threads;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.tolk.core.anthropic.request.MessagesRequest;
+import dev.tolk.core.anthropic.response.AnthropicEventSink;
+import dev.tolk.core.json.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One request that carries {@code thread}, from its expansion to the end of its answer. Translate {@link #request()}
+ * (the whole conversation, without {@code thread}); then exactly one of: {@link #recordMessage} (a non-streaming
+ * answer), {@link #finishStream} (a stream that fed {@link #recorder()}), or {@link #abandon} (any error). Later calls
+ * do nothing, so a shell may call {@link #abandon} on every way out.
+ */
+public final class ThreadTurn {
+    private final ThreadStore store;
+    private final String previousId;
+    private final ThreadStore.Conversation base;
+    private final JsonNode newMessages;
+    private final MessagesRequest request;
+    private final AtomicBoolean done = new AtomicBoolean();
+    private ReplyRecorder recorder;
+
+    ThreadTurn(ThreadStore store, String previousId, ThreadStore.Conversation base, JsonNode newMessages,
+               MessagesRequest request) {
+        this.store = store;
+        this.previousId = previousId;
+        this.base = base;
+        this.newMessages = newMessages;
+        this.request = request;
+    }
+
+    /** The whole conversation as one ordinary request (stored system, tools and messages + this turn's). */
+    public MessagesRequest request() {
+        return request;
+    }
+
+    /** Null for {@code create}. */
+    public String previousMessageId() {
+        return previousId;
+    }
+
+    /** The upstream this turn must go to: the one that served the thread so far (the routing key of a fleet). */
+    public String upstream() {
+        return base.upstream();
+    }
+
+    /** A sink for the stream's events (pass it to {@code UpstreamStream} as its tap). */
+    public AnthropicEventSink recorder() {
+        if (recorder == null) {
+            recorder = new ReplyRecorder();
+        }
+        return recorder;
+    }
+
+    /** A non-streaming answer was sent: {@code messageJson} is the Anthropic Message; it is stored under its id. */
+    public void recordMessage(byte[] messageJson) {
+        if (!done.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            JsonNode m = Json.MAPPER.readTree(messageJson);
+            store.commit(this, m.get("id").textValue(), m.get("content"));
+        } catch (IOException | RuntimeException e) {
+            store.release(this);
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException(io);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    /**
+     * A stream ended: its reply is stored if it reached {@code message_stop} without an error and the client took
+     * all of it ({@code clientGone} false); otherwise nothing is stored and the previous response stays continuable.
+     */
+    public void finishStream(boolean clientGone) {
+        if (recorder != null && !clientGone && recorder.complete() && recorder.id() != null) {
+            if (done.compareAndSet(false, true)) {
+                store.commit(this, recorder.id(), recorder.content());
+            }
+        } else {
+            abandon();
+        }
+    }
+
+    /** Nothing is stored; the response this turn continued can be continued again. */
+    public void abandon() {
+        if (done.compareAndSet(false, true)) {
+            store.release(this);
+        }
+    }
+
+    ThreadStore.Conversation base() {
+        return base;
+    }
+
+    /** This turn's messages followed by the reply as an assistant message: what the thread appends. */
+    ArrayNode segment(JsonNode replyContent) {
+        ArrayNode seg = Json.MAPPER.createArrayNode();
+        seg.addAll((ArrayNode) newMessages);
+        if (replyContent != null && replyContent.isArray() && !replyContent.isEmpty()) {
+            seg.addObject().put("role", "assistant").set("content", replyContent);
+        }
+        return seg;
+    }
+}
