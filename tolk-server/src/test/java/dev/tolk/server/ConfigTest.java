@@ -40,6 +40,20 @@ class ConfigTest {
     }
 
     @Test
+    void threadMemoryIsSetInMibInTheFile() throws Exception {
+        assertThat(new ConfigLoader(Map.of()).load(ConfigLoader.Flags.none()).config().threadMemoryBytes())
+                .isEqualTo(256L << 20);
+        Path f = dir.resolve("threads.yaml");
+        Files.writeString(f, "thread-memory-mib: 64\n");
+        var l = new ConfigLoader(Map.of()).load(flags(null, f));
+        assertThat(l.config().threadMemoryBytes()).isEqualTo(64L << 20);
+        assertThat(l.sources()).containsEntry("thread-memory-mib", "file");
+        Files.writeString(f, "thread-memory-mib: -1\n");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(flags(null, f))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("thread-memory-mib");
+    }
+
+    @Test
     void flagsBeatEnvironmentBeatsFile() throws Exception {
         Path f = dir.resolve("tolk.yaml");
         Files.writeString(f, "upstream: http://file:1\nport: 9001\nreasoning-style: thinking\n"

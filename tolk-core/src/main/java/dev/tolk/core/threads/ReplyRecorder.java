@@ -11,15 +11,16 @@ import java.io.UncheckedIOException;
 
 /**
  * Folds a threaded stream's events into the reply it will store, as the non-streaming path folds them into its
- * answer ({@link MessageBuilder}). A reply counts only when it reached {@code message_stop} without an error event.
+ * answer ({@link MessageBuilder}). A reply counts only when it reaches {@code message_stop} without an error event;
+ * then it is handed on at once.
  */
 final class ReplyRecorder implements AnthropicEventSink {
     private final MessageBuilder message = new MessageBuilder();
-    private boolean stopped;
+    private final java.util.function.Consumer<ReplyRecorder> onComplete;
     private boolean failed;
 
-    boolean complete() {
-        return stopped && !failed;
+    ReplyRecorder(java.util.function.Consumer<ReplyRecorder> onComplete) {
+        this.onComplete = onComplete;
     }
 
     String id() {
@@ -48,7 +49,9 @@ final class ReplyRecorder implements AnthropicEventSink {
 
     @Override
     public void messageStop() {
-        stopped = true;
+        if (!failed) {
+            onComplete.accept(this);
+        }
     }
 
     @Override

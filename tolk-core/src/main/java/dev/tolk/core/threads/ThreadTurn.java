@@ -11,9 +11,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One request that carries {@code thread}, from its expansion to the end of its answer. Translate {@link #request()}
- * (the whole conversation, without {@code thread}); then exactly one of: {@link #recordMessage} (a non-streaming
- * answer), {@link #finishStream} (a stream that fed {@link #recorder()}), or {@link #abandon} (any error). Later calls
- * do nothing, so a shell may call {@link #abandon} on every way out.
+ * (the whole conversation, without {@code thread}); then a non-streaming answer is stored with
+ * {@link #recordMessage} before it is sent, and a stream that fed {@link #recorder()} is stored by the recorder the
+ * moment the translator emits {@code message_stop} (before those bytes are written), so a client that continues at
+ * once never races the store. Whatever ends the request calls {@link #abandon}: it does nothing after a reply was
+ * stored, and otherwise (an error, an error event, a stream cut off) unlocks the response this turn continued.
  */
 public final class ThreadTurn {
     private final ThreadStore store;
@@ -23,6 +25,7 @@ public final class ThreadTurn {
     private final MessagesRequest request;
     private final AtomicBoolean done = new AtomicBoolean();
     private ReplyRecorder recorder;
+    private volatile boolean recorded;
 
     ThreadTurn(ThreadStore store, String previousId, ThreadStore.Conversation base, JsonNode newMessages,
                MessagesRequest request) {
@@ -38,6 +41,15 @@ public final class ThreadTurn {
         return request;
     }
 
+    /** {@link #request()} as a JSON body (for an upstream that takes the Anthropic request as it is). */
+    public byte[] requestBody() {
+        try {
+            return Json.MAPPER.writeValueAsBytes(request.raw());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Null for {@code create}. */
     public String previousMessageId() {
         return previousId;
@@ -48,10 +60,10 @@ public final class ThreadTurn {
         return base.upstream();
     }
 
-    /** A sink for the stream's events (pass it to {@code UpstreamStream} as its tap). */
+    /** A sink for the stream's events (pass it to {@code UpstreamStream} as its tap); it stores the reply. */
     public AnthropicEventSink recorder() {
         if (recorder == null) {
-            recorder = new ReplyRecorder();
+            recorder = new ReplyRecorder(this::recordStream);
         }
         return recorder;
     }
@@ -64,6 +76,7 @@ public final class ThreadTurn {
         try {
             JsonNode m = Json.MAPPER.readTree(messageJson);
             store.commit(this, m.get("id").textValue(), m.get("content"));
+            recorded = true;
         } catch (IOException | RuntimeException e) {
             store.release(this);
             if (e instanceof IOException io) {
@@ -73,18 +86,17 @@ public final class ThreadTurn {
         }
     }
 
-    /**
-     * A stream ended: its reply is stored if it reached {@code message_stop} without an error and the client took
-     * all of it ({@code clientGone} false); otherwise nothing is stored and the previous response stays continuable.
-     */
-    public void finishStream(boolean clientGone) {
-        if (recorder != null && !clientGone && recorder.complete() && recorder.id() != null) {
-            if (done.compareAndSet(false, true)) {
-                store.commit(this, recorder.id(), recorder.content());
-            }
-        } else {
-            abandon();
+    /** The recorder saw {@code message_stop} with no error before it. */
+    private void recordStream(ReplyRecorder r) {
+        if (r.id() != null && done.compareAndSet(false, true)) {
+            store.commit(this, r.id(), r.content());
+            recorded = true;
         }
+    }
+
+    /** Whether the reply was stored. */
+    public boolean recorded() {
+        return recorded;
     }
 
     /** Nothing is stored; the response this turn continued can be continued again. */

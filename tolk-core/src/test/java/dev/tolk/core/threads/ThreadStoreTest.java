@@ -97,7 +97,7 @@ class ThreadStoreTest {
         sink.messageStart("msg_s", "m", dev.tolk.core.anthropic.response.Usage.ZERO);
         sink.contentBlockStartText(0);
         sink.textDelta(0, "partial");
-        t.finishStream(false); // no message_stop: cut off
+        t.abandon(); // no message_stop: cut off
         assertThatThrownBy(() -> turn(cont("msg_s", "[{'role':'user','content':'x'}]")))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(ThreadErrors.NOT_FOUND))
                 .satisfies(e -> assertThat(((AnthropicException) e).error().status()).isEqualTo(404));
@@ -113,7 +113,8 @@ class ThreadStoreTest {
         sink.contentBlockStop(0);
         sink.messageDelta("tool_use", null, dev.tolk.core.anthropic.response.Usage.ZERO);
         sink.messageStop();
-        t.finishStream(false);
+        assertThat(t.recorded()).isTrue(); // at message_stop, before the shell writes it
+        t.abandon();
         MessagesRequest full = turn(cont("msg_s", "[{'role':'user','content':[{'type':'tool_result','tool_use_id':'toolu_1','content':'42'}]}]")).request();
         JsonNode call = full.raw().get("messages").get(1).get("content").get(0);
         assertThat(call.get("type").asText()).isEqualTo("tool_use");

@@ -52,7 +52,8 @@ class ThreadedStreamTest {
         String plain = run(new UpstreamStream(FACTS, "msg_a", "req_1", 5), UPSTREAM, true);
         String tapped = run(new UpstreamStream(FACTS, "msg_a", "req_1", 5, turn.recorder()), UPSTREAM, true);
         assertThat(tapped).isEqualTo(plain);
-        turn.finishStream(false);
+        assertThat(turn.recorded()).isTrue();
+        turn.abandon();
         JsonNode messages = store.begin(MessagesRequestParser.parseMessages(("{\"model\":\"claude-x\",\"max_tokens\":"
                 + "100,\"thread\":{\"type\":\"continue\",\"previous_message_id\":\"msg_a\"},\"messages\":[{\"role\":"
                 + "\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"call_1\",\"content\":\"sunny\"}]}]}")
@@ -72,7 +73,7 @@ class ThreadedStreamTest {
         byte[] cut = java.util.Arrays.copyOf(UPSTREAM, 200); // upstream EOF without a finish: an error event
         String out = run(new UpstreamStream(FACTS, "msg_b", "req_1", 5, turn.recorder()), cut, true);
         assertThat(out).contains("event: error");
-        turn.finishStream(false);
+        turn.abandon();
         assertThat(store.threads()).isZero();
     }
 
@@ -80,8 +81,10 @@ class ThreadedStreamTest {
     void aStreamTheClientLeftIsNotStored() throws Exception {
         ThreadStore store = new ThreadStore(1 << 20, Duration.ofMinutes(5), () -> 0);
         ThreadTurn turn = create(store);
-        run(new UpstreamStream(FACTS, "msg_c", "req_1", 5, turn.recorder()), UPSTREAM, true);
-        turn.finishStream(true);
+        byte[] half = java.util.Arrays.copyOf(UPSTREAM, 300); // the relay stops feeding when the client leaves
+        run(new UpstreamStream(FACTS, "msg_c", "req_1", 5, turn.recorder()), half, false);
+        turn.abandon();
+        assertThat(turn.recorded()).isFalse();
         assertThat(store.threads()).isZero();
     }
 }

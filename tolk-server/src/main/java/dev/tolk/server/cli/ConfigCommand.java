@@ -62,6 +62,7 @@ public final class ConfigCommand implements Callable<Integer> {
         line("replay-thinking", Boolean.toString(c.translation().replayThinking()), src);
         line("ping-interval-seconds", Long.toString(c.pingInterval().toSeconds()), src);
         line("max-body-bytes", Long.toString(c.maxBodyBytes()), src);
+        line("thread-memory-mib", Long.toString(c.threadMemoryBytes() >> 20), src);
         line("log-bodies", Boolean.toString(c.logBodies()), src);
         line("shutdown-grace-seconds", Long.toString(c.shutdownGrace().toSeconds()), src);
         line("header-timeout-seconds", Long.toString(c.headerTimeout().toSeconds()), src);

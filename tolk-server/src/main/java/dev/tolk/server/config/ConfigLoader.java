@@ -39,6 +39,7 @@ import java.util.Set;
  *   <tr><td>routing</td><td>--routing</td><td>—</td><td>bounded-affinity</td></tr>
  *   <tr><td>load-bound</td><td>--load-bound</td><td>—</td><td>1.25</td></tr>
  *   <tr><td>failover-retries</td><td>—</td><td>—</td><td>1</td></tr>
+ *   <tr><td>thread-memory-mib</td><td>—</td><td>—</td><td>256</td></tr>
  *   <tr><td>health-probe-seconds</td><td>—</td><td>—</td><td>2</td></tr>
  *   <tr><td>upstream-api-key</td><td>—</td><td>VLLM_API_KEY, else OPENAI_API_KEY</td><td>none</td></tr>
  *   <tr><td>model</td><td>--model</td><td>ANTHROPIC_MODEL</td><td>the upstream's first model</td></tr>
@@ -67,7 +68,8 @@ public final class ConfigLoader {
             "max-model-len", "api-keys", "allow-unauthenticated", "reasoning-style", "inline-system", "pdf",
             "text-tool-calls", "replay-thinking", "ping-interval-seconds", "max-body-bytes", "log-bodies",
             "shutdown-grace-seconds", "connect-timeout-seconds", "upstream-timeout-seconds", "header-timeout-seconds",
-            "upstreams", "routing", "load-bound", "failover-retries", "health-probe-seconds");
+            "upstreams", "routing", "load-bound", "failover-retries", "health-probe-seconds",
+            "thread-memory-mib");
     private static final Set<String> UPSTREAM_KEYS = Set.of("url", "name", "protocol", "api-key-env", "weight",
             "models");
 
@@ -188,6 +190,11 @@ public final class ConfigLoader {
         if (failoverRetries < 0 || probeSeconds < 1) {
             throw new ConfigException("failover-retries must be 0 or more and health-probe-seconds at least 1");
         }
+        int threadMib = parseInt("thread-memory-mib", pick("thread-memory-mib", null, null, file,
+                Long.toString(GatewayConfig.DEFAULT_THREAD_MEMORY_MIB)));
+        if (threadMib < 0) {
+            throw new ConfigException("thread-memory-mib must be at least 0");
+        }
         GatewayConfig c = GatewayConfig.builder().host(host).port(port).upstreams(upstreams).upstreamSim(sim)
                 .upstreamApiKey(key).routing(routing).loadBound(loadBound).failoverRetries(failoverRetries)
                 .probeInterval(Duration.ofSeconds(probeSeconds)).defaultModel(model).routes(routes).maxModelLen(lens)
@@ -196,6 +203,7 @@ public final class ConfigLoader {
                 .shutdownGrace(Duration.ofSeconds(grace))
                 .connectTimeout(Duration.ofSeconds(connectTimeout)).upstreamTimeout(Duration.ofSeconds(upstreamTimeout))
                 .headerTimeout(Duration.ofSeconds(headerTimeout))
+                .threadMemoryBytes((long) threadMib << 20)
                 .build();
         return new Loaded(c, Map.copyOf(sources), List.copyOf(warnings));
     }

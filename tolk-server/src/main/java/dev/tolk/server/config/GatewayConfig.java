@@ -21,6 +21,8 @@ import java.util.Map;
  * @param loadBound bounded affinity's bound: an upstream above this × the mean load spills
  * @param probeInterval how often upstreams are probed ({@code /health}, else {@code /v1/models})
  * @param failoverRetries how many times one request may move to the next upstream
+ * @param threadMemoryBytes the most the message threads may hold (conversations as JSON bytes); 0 stores none
+ *                          (every continue answers {@code thread_not_found} and the client replays)
  */
 public record GatewayConfig(
         String host,
@@ -45,11 +47,13 @@ public record GatewayConfig(
         RoutingPolicy routing,
         double loadBound,
         Duration probeInterval,
-        int failoverRetries) {
+        int failoverRetries,
+        long threadMemoryBytes) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8484;
     public static final long DEFAULT_MAX_BODY_BYTES = 32L * 1024 * 1024;
+    public static final long DEFAULT_THREAD_MEMORY_MIB = 256;
 
     public GatewayConfig {
         routes = List.copyOf(routes);
@@ -98,6 +102,7 @@ public record GatewayConfig(
         b.loadBound = loadBound;
         b.probeInterval = probeInterval;
         b.failoverRetries = failoverRetries;
+        b.threadMemoryBytes = threadMemoryBytes;
         return b;
     }
 
@@ -166,6 +171,10 @@ public record GatewayConfig(
         return toBuilder().headerTimeout(v).build();
     }
 
+    public GatewayConfig withThreadMemoryBytes(long v) {
+        return toBuilder().threadMemoryBytes(v).build();
+    }
+
     /** Builds a configuration field by field, from the defaults. */
     public static final class Builder {
         private String host = DEFAULT_HOST;
@@ -191,6 +200,7 @@ public record GatewayConfig(
         private double loadBound = Fleet.DEFAULT_LOAD_BOUND;
         private Duration probeInterval = Duration.ofSeconds(2);
         private int failoverRetries = 1;
+        private long threadMemoryBytes = DEFAULT_THREAD_MEMORY_MIB << 20;
 
         private Builder() {}
 
@@ -204,6 +214,7 @@ public record GatewayConfig(
         public Builder loadBound(double v) { loadBound = v; return this; }
         public Builder probeInterval(Duration v) { probeInterval = v; return this; }
         public Builder failoverRetries(int v) { failoverRetries = v; return this; }
+        public Builder threadMemoryBytes(long v) { threadMemoryBytes = v; return this; }
         public Builder upstreamSim(boolean v) { upstreamSim = v; return this; }
         public Builder upstreamApiKey(String v) { upstreamApiKey = v; return this; }
         public Builder defaultModel(String v) { defaultModel = v; return this; }
@@ -224,7 +235,7 @@ public record GatewayConfig(
             return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes,
                     maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies,
                     shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout, upstreams, routing, loadBound,
-                    probeInterval, failoverRetries);
+                    probeInterval, failoverRetries, threadMemoryBytes);
         }
     }
 

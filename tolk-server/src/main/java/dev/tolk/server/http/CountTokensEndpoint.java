@@ -3,7 +3,7 @@ package dev.tolk.server.http;
 import dev.tolk.core.anthropic.AnthropicException;
 import dev.tolk.core.dispatch.CountTokensDecision;
 import dev.tolk.core.translate.error.ErrorMapping;
-import dev.tolk.core.translate.request.RequestTranslator;
+import dev.tolk.core.dispatch.MessagesIntake;
 import dev.tolk.core.translate.request.TranslatedTokenize;
 import dev.tolk.server.upstream.Upstreams;
 import java.io.IOException;
@@ -17,18 +17,18 @@ import org.eclipse.jetty.http.HttpMethod;
  * {@link CountTokensDecision}'s rule (exact count, estimate without {@code /tokenize}, or the mapped error).
  */
 final class CountTokensEndpoint {
-    private final RequestTranslator translator;
+    private final MessagesIntake intake;
     private final Upstreams upstreams;
 
-    CountTokensEndpoint(RequestTranslator translator, Upstreams upstreams) {
-        this.translator = translator;
+    CountTokensEndpoint(MessagesIntake intake, Upstreams upstreams) {
+        this.intake = intake;
         this.upstreams = upstreams;
     }
 
     void handle(Exchange x, byte[] body) throws IOException, InterruptedException {
         TranslatedTokenize t;
         try {
-            t = translator.translateCountTokens(body);
+            t = intake.countTokens(body); // with thread: the whole conversation, nothing stored
         } catch (AnthropicException e) {
             x.status = e.error().status();
             Responses.error(x.response, e.error(), x.requestId);

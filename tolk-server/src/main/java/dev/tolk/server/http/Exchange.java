@@ -30,6 +30,8 @@ final class Exchange extends Request.Wrapper implements Callback {
     String note;
     /** The client's request body, kept only while a fleet has an upstream that speaks Anthropic (passthrough). */
     byte[] clientBody;
+    /** The request's message-thread turn, or null (no {@code thread} field); ended when the exchange completes. */
+    dev.tolk.core.threads.ThreadTurn thread;
 
     Exchange(Request request, Response response, Callback callback, String requestId, String route, AccessLog log) {
         super(request);
@@ -69,7 +71,7 @@ final class Exchange extends Request.Wrapper implements Callback {
         try {
             jetty.succeeded();
         } finally {
-            log.completed(this);
+            ended();
         }
     }
 
@@ -78,8 +80,15 @@ final class Exchange extends Request.Wrapper implements Callback {
         try {
             jetty.failed(failure);
         } finally {
-            log.completed(this);
+            ended();
         }
+    }
+
+    private void ended() {
+        if (thread != null) {
+            thread.abandon(); // a turn whose reply was not stored unlocks the response it continued
+        }
+        log.completed(this);
     }
 
     @Override

@@ -3,6 +3,8 @@ package dev.tolk.server.http;
 import dev.tolk.core.anthropic.AnthropicError;
 import dev.tolk.core.anthropic.ErrorType;
 import dev.tolk.core.dispatch.DispatchPolicy;
+import dev.tolk.core.dispatch.MessagesIntake;
+import dev.tolk.core.threads.ThreadStore;
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.server.metrics.GatewayMetrics;
@@ -43,8 +45,12 @@ public final class GatewayHandler extends Handler.Abstract {
         this.maxBodyBytes = (int) Math.min(Integer.MAX_VALUE - 8, config.maxBodyBytes());
         DispatchPolicy policy = new DispatchPolicy(translator.options().recoverTextToolCalls(), upstreams.catalog(),
                 upstreams.fleet());
-        this.messages = new MessagesEndpoint(translator, upstreams, policy, metrics, config, active);
-        this.countTokens = new CountTokensEndpoint(translator, upstreams);
+        ThreadStore threads = new ThreadStore(config.threadMemoryBytes(), ThreadStore.DEFAULT_TTL, System::nanoTime);
+        metrics.threads(threads);
+        // threads are held by this Tolk, whichever upstream serves a turn (docs/threads.md)
+        MessagesIntake intake = new MessagesIntake(translator, threads, "tolk");
+        this.messages = new MessagesEndpoint(intake, upstreams, policy, metrics, config, active);
+        this.countTokens = new CountTokensEndpoint(intake, upstreams);
         this.models = new ModelsEndpoint(upstreams.catalog(), config.routes());
         this.operations = new OperationalEndpoints(upstreams, metrics, config.defaultModel());
     }

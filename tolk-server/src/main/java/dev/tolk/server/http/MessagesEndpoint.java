@@ -7,10 +7,10 @@ import dev.tolk.core.dispatch.Attempt;
 import dev.tolk.core.dispatch.Decision;
 import dev.tolk.core.dispatch.DispatchPolicy;
 import dev.tolk.core.dispatch.FleetCatalog;
+import dev.tolk.core.dispatch.MessagesIntake;
 import dev.tolk.core.dispatch.RetryReason;
 import dev.tolk.core.dispatch.RoutingHint;
 import dev.tolk.core.translate.request.PassthroughBody;
-import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.core.translate.request.TranslatedRequest;
 import dev.tolk.core.translate.response.ResponseTranslator;
 import dev.tolk.core.translate.response.TranslatedResponse;
@@ -39,7 +39,7 @@ import org.eclipse.jetty.http.HttpHeader;
 final class MessagesEndpoint {
     private static final int MAX_UPSTREAM_BODY = 256 << 20;
 
-    private final RequestTranslator translator;
+    private final MessagesIntake intake;
     private final Upstreams upstreams;
     private final FleetCatalog catalog;
     private final DispatchPolicy policy;
@@ -50,9 +50,9 @@ final class MessagesEndpoint {
     private final Ticker<StreamRelay> pings;
     private final IgnoredInputs ignored;
 
-    MessagesEndpoint(RequestTranslator translator, Upstreams upstreams, DispatchPolicy policy, GatewayMetrics metrics,
+    MessagesEndpoint(MessagesIntake intake, Upstreams upstreams, DispatchPolicy policy, GatewayMetrics metrics,
                      GatewayConfig config, ActiveStreams active) {
-        this.translator = translator;
+        this.intake = intake;
         this.upstreams = upstreams;
         this.catalog = upstreams.catalog();
         this.policy = policy;
@@ -95,7 +95,7 @@ final class MessagesEndpoint {
             }
             TranslatedRequest translated;
             try {
-                translated = translator.translate(body);
+                translated = translateTurn(x, body);
             } catch (AnthropicException e) {
                 onThread.accept(() -> fail(x, e.error()));
                 return;
@@ -135,9 +135,23 @@ final class MessagesEndpoint {
         throw (Error) t;
     }
 
+    /**
+     * Parses and translates {@code body}; a request with {@code thread} becomes its turn ({@code x.thread}), a
+     * continue expanded into the whole conversation (which is also what an upstream speaking Anthropic is passed).
+     * The exchange ends the turn when it completes.
+     */
+    private TranslatedRequest translateTurn(Exchange x, byte[] body) throws AnthropicException {
+        MessagesIntake.Intake in = intake.messages(body); // thread hook 1 of 2
+        x.thread = in.thread();
+        if (x.thread != null && x.clientBody != null) {
+            x.clientBody = x.thread.requestBody();
+        }
+        return in.translated();
+    }
+
     private TranslatedRequest translate(Exchange x, byte[] body) throws IOException {
         try {
-            TranslatedRequest tr = translator.translate(body);
+            TranslatedRequest tr = translateTurn(x, body);
             noteModels(x, tr);
             return tr;
         } catch (AnthropicException e) {
@@ -378,6 +392,9 @@ final class MessagesEndpoint {
             metrics.upstreamTokens(attempt.upstream(), r.inputTokens() + r.cacheReadTokens(), r.cacheReadTokens());
             policy.answered(attempt, r);
             x.status = 200;
+            if (x.thread != null) {
+                x.thread.recordMessage(r.body()); // thread hook 2 of 2: stored before the client can continue it
+            }
             Responses.json(x.response, 200, r.body(), x.requestId);
         } catch (AnthropicException e) {
             metrics.upstreamError("bad_response");
@@ -398,7 +415,7 @@ final class MessagesEndpoint {
         h.put("x-accel-buffering", "no");
         h.put(Responses.REQUEST_ID, x.requestId);
         UpstreamStream us = new UpstreamStream(attempt.request().facts(), AnthropicIds.messageId(), x.requestId,
-                policy.promptEstimate(attempt));
+                policy.promptEstimate(attempt), x.thread == null ? null : x.thread.recorder()); // hook 2, streaming
         StreamRelay relay = new StreamRelay(x, us, call, x.request.getComponents().getScheduler(), pings,
                 config.pingInterval().toNanos(), () -> metrics.upstreamError("stream_read"),
                 (r, failure) -> streamEnded(x, r, failure, attempt));
@@ -431,6 +448,9 @@ final class MessagesEndpoint {
     }
 
     private void fail(Exchange x, AnthropicError e) throws IOException {
+        if (e.errorCode() != null && e.errorCode().startsWith("thread_")) {
+            metrics.threadError(e.errorCode());
+        }
         x.status = e.status();
         x.stopReason = "error:" + e.type().wireName();
         Responses.error(x.response, e, x.requestId);

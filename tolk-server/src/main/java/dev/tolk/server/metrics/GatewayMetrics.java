@@ -139,6 +139,18 @@ public final class GatewayMetrics {
         Counter.builder("tolk_client_cancellations").tag("phase", phase).register(registry).increment();
     }
 
+    /** Gauges of the message threads held: {@code tolk_threads} and {@code tolk_thread_bytes}. */
+    public void threads(dev.tolk.core.threads.ThreadStore store) {
+        io.micrometer.core.instrument.Gauge.builder("tolk_threads", store, s -> s.threads()).register(registry);
+        io.micrometer.core.instrument.Gauge.builder("tolk_thread_bytes", store, s -> s.bytes()).baseUnit("bytes")
+                .register(registry);
+    }
+
+    /** A request refused with a thread error ({@code thread_not_found}, …): {@code tolk_thread_errors_total{code}}. */
+    public void threadError(String code) {
+        Counter.builder("tolk_thread_errors").tag("code", code).register(registry).increment();
+    }
+
     public void streamStarted() {
         activeStreams.incrementAndGet();
     }
