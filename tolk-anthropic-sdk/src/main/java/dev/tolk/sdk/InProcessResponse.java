@@ -30,6 +30,11 @@ final class InProcessResponse implements HttpResponse {
         return new InProcessResponse(e.status(), h.build(), new ByteArrayInputStream(e.toJson(requestId)));
     }
 
+    /** Whether the body is a translated stream (it ends the request when it ends). */
+    boolean streaming() {
+        return body instanceof TranslatingStream;
+    }
+
     @Override
     public int statusCode() {
         return status;

@@ -53,6 +53,7 @@ public final class TolkAnthropic {
         private TranslationOptions options = TranslationOptions.defaults();
         private int maxRetries = 2;
         private Duration timeout = Duration.ofMinutes(10);
+        private long threadMemoryBytes = dev.tolk.core.threads.ThreadStore.DEFAULT_MAX_BYTES;
 
         /** The upstream (replaces any given before). */
         public Builder upstream(String baseUrl) {
@@ -112,13 +113,19 @@ public final class TolkAnthropic {
             return this;
         }
 
+        /** The most the message threads may hold in memory (default 256 MiB); 0 stores none. */
+        public Builder threadMemoryBytes(long bytes) {
+            this.threadMemoryBytes = bytes;
+            return this;
+        }
+
         /** The transport alone, to plug into {@code ClientOptions.builder().httpClient(…)} yourself. */
         public TolkHttpClient buildHttpClient() {
             if (upstreams.isEmpty()) {
                 throw new IllegalStateException("upstream is required, e.g. http://localhost:8000");
             }
             return new TolkHttpClient(upstreams, apiKey, defaultModel, routes, maxModelLen, options, timeout,
-                    routing);
+                    routing, threadMemoryBytes);
         }
 
         public AnthropicClient build() {

@@ -15,10 +15,13 @@ import dev.tolk.core.dispatch.Decision;
 import dev.tolk.core.dispatch.DispatchPolicy;
 import dev.tolk.core.dispatch.Fleet;
 import dev.tolk.core.dispatch.FleetCatalog;
+import dev.tolk.core.dispatch.MessagesIntake;
 import dev.tolk.core.dispatch.ModelCatalog;
 import dev.tolk.core.dispatch.RetryBudget;
 import dev.tolk.core.dispatch.RoutingHint;
 import dev.tolk.core.dispatch.RoutingPolicy;
+import dev.tolk.core.threads.ThreadStore;
+import dev.tolk.core.threads.ThreadTurn;
 import dev.tolk.core.translate.TranslationOptions;
 import dev.tolk.core.translate.error.ErrorMapping;
 import dev.tolk.core.translate.models.ModelRoute;
@@ -71,6 +74,7 @@ public final class TolkHttpClient implements HttpClient {
     private final String apiKey;
     private final Duration timeout;
     private final RequestTranslator translator;
+    private final MessagesIntake intake;
     private final FleetCatalog catalog;
     private final Fleet fleet;
     private final DispatchPolicy policy;
@@ -79,7 +83,7 @@ public final class TolkHttpClient implements HttpClient {
 
     TolkHttpClient(List<URI> upstreams, String apiKey, String defaultModel, List<ModelRoute> routes,
                    Map<String, Integer> maxModelLen, TranslationOptions options, Duration timeout,
-                   RoutingPolicy routing) {
+                   RoutingPolicy routing, long threadMemoryBytes) {
         this.upstreams = List.copyOf(upstreams);
         this.apiKey = apiKey;
         this.timeout = timeout;
@@ -101,6 +105,9 @@ public final class TolkHttpClient implements HttpClient {
                 System::nanoTime);
         this.policy = new DispatchPolicy(options.recoverTextToolCalls(), catalog, fleet);
         this.translator = new RequestTranslator(options, new ModelRouter(catalog::servedNames, routes, defaultModel));
+        // threads are held by this client, whichever upstream serves a turn (docs/threads.md)
+        this.intake = new MessagesIntake(translator,
+                new ThreadStore(threadMemoryBytes, ThreadStore.DEFAULT_TTL, System::nanoTime), "tolk");
         if (this.upstreams.size() > 1) {
             Thread.ofVirtual().name("tolk-sdk-probe").start(this::probeEjected);
         }
@@ -194,9 +201,36 @@ public final class TolkHttpClient implements HttpClient {
 
     // ---- routes
 
+    /** The message threads this client holds. */
+    ThreadStore threads() {
+        return intake.threads();
+    }
+
+    /**
+     * A request with {@code thread} is a {@link ThreadTurn}: a continue is expanded into the whole conversation before
+     * translation ({@link MessagesIntake}); the reply is stored before the SDK sees it (a stream's at
+     * {@code message_stop}); every other way out abandons the turn, a stream's when it ends or is closed.
+     */
     private HttpResponse messages(byte[] body, String requestId) throws AnthropicException, IOException,
             InterruptedException {
-        TranslatedRequest translated = translator.translate(body);
+        MessagesIntake.Intake in = intake.messages(body);
+        ThreadTurn turn = in.thread();
+        if (turn == null) {
+            return messages(in.translated(), null, requestId);
+        }
+        HttpResponse r = null;
+        try {
+            r = messages(in.translated(), turn, requestId);
+            return r;
+        } finally {
+            if (!(r instanceof InProcessResponse ir && ir.streaming())) {
+                turn.abandon(); // nothing after a stored reply; otherwise the continued response is unlocked
+            }
+        }
+    }
+
+    private HttpResponse messages(TranslatedRequest translated, ThreadTurn turn, String requestId)
+            throws AnthropicException, IOException, InterruptedException {
         catalog.awaitLoaded();
         Attempt attempt = policy.first(translated, RoutingHint.NONE);
         while (true) {
@@ -209,7 +243,7 @@ public final class TolkHttpClient implements HttpClient {
                         attempt.request().upstreamBody(), requestId),
                         java.net.http.HttpResponse.BodyHandlers.ofInputStream());
                 if (r.statusCode() == 200) {
-                    return answer(attempt, r, requestId, end);
+                    return answer(attempt, r, turn, requestId, end);
                 }
                 byte[] err;
                 try (InputStream in = r.body()) {
@@ -232,12 +266,12 @@ public final class TolkHttpClient implements HttpClient {
     }
 
     /** The upstream's 200: a stream translated as the SDK reads it, or a whole answer translated at once. */
-    private HttpResponse answer(Attempt attempt, java.net.http.HttpResponse<InputStream> r, String requestId,
-                                Runnable end) throws AnthropicException {
+    private HttpResponse answer(Attempt attempt, java.net.http.HttpResponse<InputStream> r, ThreadTurn turn,
+                                String requestId, Runnable end) throws AnthropicException {
         String messageId = AnthropicIds.messageId();
         if (attempt.request().facts().stream()) {
             UpstreamStream us = new UpstreamStream(attempt.request().facts(), messageId, requestId,
-                    policy.promptEstimate(attempt));
+                    policy.promptEstimate(attempt), turn == null ? null : turn.recorder());
             InputStream body = new java.io.FilterInputStream(r.body()) {
                 @Override
                 public void close() throws IOException {
@@ -250,6 +284,9 @@ public final class TolkHttpClient implements HttpClient {
                     new TranslatingStream(body, us, outcome -> {
                         end.run();
                         policy.streamEnded(attempt, outcome);
+                        if (turn != null) {
+                            turn.abandon(); // after message_stop the reply is stored and this does nothing
+                        }
                     }));
         }
         byte[] completion;
@@ -262,12 +299,15 @@ public final class TolkHttpClient implements HttpClient {
         }
         TranslatedResponse translated = ResponseTranslator.translate(completion, attempt.request().facts(), messageId);
         policy.answered(attempt, translated);
+        if (turn != null) {
+            turn.recordMessage(translated.body());
+        }
         return InProcessResponse.json(200, translated.body(), requestId);
     }
 
     private HttpResponse countTokens(byte[] body, String requestId) throws AnthropicException, IOException,
             InterruptedException {
-        TranslatedTokenize t = translator.translateCountTokens(body);
+        TranslatedTokenize t = intake.countTokens(body); // with thread: the whole conversation
         java.net.http.HttpResponse<byte[]> r = http.send(post(anyServing(t.upstreamModel()), "/tokenize", t.body(),
                 requestId),
                 java.net.http.HttpResponse.BodyHandlers.ofByteArray());

@@ -12,7 +12,7 @@ import java.util.function.Consumer;
  * The body of a streaming SDK response: reads vLLM's SSE from the upstream as the SDK reads, translating with
  * tolk-core's {@link UpstreamStream}. Nothing is buffered beyond one upstream read. {@link #close()} closes the
  * upstream body, which aborts the upstream request (the GPU stops). {@code ended} hears how the stream went once the
- * upstream's part is over.
+ * upstream's part is over, or once the stream is closed before that.
  */
 final class TranslatingStream extends InputStream {
     private final InputStream upstream;
@@ -95,10 +95,14 @@ final class TranslatingStream extends InputStream {
         out.reset();
     }
 
+    /** Closing before the upstream's end ends the stream too ({@code ended} hears its outcome so far). */
     @Override
     public void close() throws IOException {
         if (!closed) {
             closed = true;
+            if (!upstreamDone) {
+                done();
+            }
             upstream.close();
         }
     }
