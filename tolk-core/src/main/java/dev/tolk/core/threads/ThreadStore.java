@@ -128,12 +128,11 @@ public final class ThreadStore {
             e.state = State.IN_FLIGHT;
             e.lastUsed = nanoClock.getAsLong();
         }
-        ThreadTurn pending = new ThreadTurn(this, previousId, c, messages, null);
         try {
             MessagesRequest full = MessagesRequestParser.parseMessages(expandedBody(c, raw));
             return new ThreadTurn(this, previousId, c, messages, full);
         } catch (AnthropicException | RuntimeException e) {
-            pending.abandon();
+            release(previousId, c); // the whole conversation is invalid: nothing was sent, the id stays continuable
             throw e;
         }
     }
@@ -230,13 +229,15 @@ public final class ThreadStore {
         evictOver(replyId);
     }
 
-    synchronized void release(ThreadTurn turn) {
-        String previousId = turn.previousMessageId();
-        if (previousId == null) {
-            return;
+    void release(ThreadTurn turn) {
+        if (turn.previousMessageId() != null) {
+            release(turn.previousMessageId(), turn.base());
         }
+    }
+
+    private synchronized void release(String previousId, Conversation locked) {
         Entry e = entries.get(previousId);
-        if (e != null && e.state == State.IN_FLIGHT && e.conversation == turn.base()) {
+        if (e != null && e.state == State.IN_FLIGHT && e.conversation == locked) {
             e.state = State.OPEN;
             e.lastUsed = nanoClock.getAsLong();
         }
