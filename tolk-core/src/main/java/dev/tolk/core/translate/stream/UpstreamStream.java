@@ -46,8 +46,9 @@ public final class UpstreamStream {
     }
 
     /**
-     * With {@code tap} not null, every event also goes to {@code tap} (a threaded request records its reply this
-     * way); an ordinary stream has no tap and pays nothing for the option.
+     * With {@code tap} not null, every event also goes to {@code tap} after the output (a threaded request records its
+     * reply this way). The tap hangs off the forwarding sink rather than wrapping it, so the translator's calls keep
+     * seeing the same sink classes and an ordinary stream pays one null check per event.
      */
     public UpstreamStream(RequestFacts facts, String messageId, String requestId, long inputTokensEstimate,
                           dev.tolk.core.anthropic.response.AnthropicEventSink tap) {
@@ -55,7 +56,8 @@ public final class UpstreamStream {
         this.messageId = messageId;
         this.requestId = requestId;
         this.inputTokensEstimate = inputTokensEstimate;
-        this.translator = new StreamTranslator(facts, messageId, tap == null ? sink : new TeeSink(sink, tap));
+        this.sink.tap = tap;
+        this.translator = new StreamTranslator(facts, messageId, sink);
         this.decoder = new SseDecoder(new SseDecoder.Listener() {
             @Override
             public void onData(byte[] buf, int off, int len) {
@@ -224,24 +226,25 @@ public final class UpstreamStream {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
-    /** Forwards to the writer bound to the current output. */
+    /** Forwards to the writer bound to the current output, then to the tap if there is one. */
     private static final class Sink implements dev.tolk.core.anthropic.response.AnthropicEventSink {
         SseWriter delegate;
+        dev.tolk.core.anthropic.response.AnthropicEventSink tap;
 
-        @Override public void messageStart(String id, String model, dev.tolk.core.anthropic.response.Usage u) { delegate.messageStart(id, model, u); }
-        @Override public void contentBlockStartText(int i) { delegate.contentBlockStartText(i); }
-        @Override public void contentBlockStartThinking(int i) { delegate.contentBlockStartThinking(i); }
-        @Override public void contentBlockStartToolUse(int i, String id, String name) { delegate.contentBlockStartToolUse(i, id, name); }
-        @Override public void textDelta(int i, String t) { delegate.textDelta(i, t); }
-        @Override public void thinkingDelta(int i, String t) { delegate.thinkingDelta(i, t); }
-        @Override public void plainTextDelta(int i, byte[] b, int off, int len) { delegate.plainTextDelta(i, b, off, len); }
-        @Override public void plainThinkingDelta(int i, byte[] b, int off, int len) { delegate.plainThinkingDelta(i, b, off, len); }
-        @Override public void signatureDelta(int i, String s) { delegate.signatureDelta(i, s); }
-        @Override public void inputJsonDelta(int i, String j) { delegate.inputJsonDelta(i, j); }
-        @Override public void contentBlockStop(int i) { delegate.contentBlockStop(i); }
-        @Override public void messageDelta(String r, String s, dev.tolk.core.anthropic.response.Usage u) { delegate.messageDelta(r, s, u); }
-        @Override public void messageStop() { delegate.messageStop(); }
-        @Override public void error(AnthropicError e) { delegate.error(e); }
+        @Override public void messageStart(String id, String model, dev.tolk.core.anthropic.response.Usage u) { delegate.messageStart(id, model, u); if (tap != null) tap.messageStart(id, model, u); }
+        @Override public void contentBlockStartText(int i) { delegate.contentBlockStartText(i); if (tap != null) tap.contentBlockStartText(i); }
+        @Override public void contentBlockStartThinking(int i) { delegate.contentBlockStartThinking(i); if (tap != null) tap.contentBlockStartThinking(i); }
+        @Override public void contentBlockStartToolUse(int i, String id, String name) { delegate.contentBlockStartToolUse(i, id, name); if (tap != null) tap.contentBlockStartToolUse(i, id, name); }
+        @Override public void textDelta(int i, String t) { delegate.textDelta(i, t); if (tap != null) tap.textDelta(i, t); }
+        @Override public void thinkingDelta(int i, String t) { delegate.thinkingDelta(i, t); if (tap != null) tap.thinkingDelta(i, t); }
+        @Override public void plainTextDelta(int i, byte[] b, int off, int len) { delegate.plainTextDelta(i, b, off, len); if (tap != null) tap.plainTextDelta(i, b, off, len); }
+        @Override public void plainThinkingDelta(int i, byte[] b, int off, int len) { delegate.plainThinkingDelta(i, b, off, len); if (tap != null) tap.plainThinkingDelta(i, b, off, len); }
+        @Override public void signatureDelta(int i, String s) { delegate.signatureDelta(i, s); if (tap != null) tap.signatureDelta(i, s); }
+        @Override public void inputJsonDelta(int i, String j) { delegate.inputJsonDelta(i, j); if (tap != null) tap.inputJsonDelta(i, j); }
+        @Override public void contentBlockStop(int i) { delegate.contentBlockStop(i); if (tap != null) tap.contentBlockStop(i); }
+        @Override public void messageDelta(String r, String s, dev.tolk.core.anthropic.response.Usage u) { delegate.messageDelta(r, s, u); if (tap != null) tap.messageDelta(r, s, u); }
+        @Override public void messageStop() { delegate.messageStop(); if (tap != null) tap.messageStop(); }
+        @Override public void error(AnthropicError e) { delegate.error(e); if (tap != null) tap.error(e); }
         @Override public void ping() { delegate.ping(); }
     }
 }
