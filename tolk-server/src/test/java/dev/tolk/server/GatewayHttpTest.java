@@ -193,6 +193,28 @@ class GatewayHttpTest {
     }
 
     @Test
+    void theAccessLineNamesClaudeCodesSession() throws Exception {
+        var access = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("tolk.access");
+        var lines = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        lines.start();
+        access.addAppender(lines);
+        try {
+            String body = "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            assertThat(f.post("/v1/messages", body, "x-claude-code-session-id", "3f2a-session").statusCode())
+                    .isEqualTo(200);
+            assertThat(f.post("/v1/messages", body).statusCode()).isEqualTo(200);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(lines.list).extracting(e -> e.getFormattedMessage())
+                            .anySatisfy(l -> assertThat(l).contains("route=/v1/messages status=200")
+                                    .contains(" session=3f2a-session"))
+                            .anySatisfy(l -> assertThat(l).contains("route=/v1/messages status=200")
+                                    .doesNotContain("session=")));
+        } finally {
+            access.detachAppender(lines);
+        }
+    }
+
+    @Test
     void theUpstreamKeyComesFromConfigAndTheClientsNever() throws Exception {
         try (GatewayFixture g = new GatewayFixture(SimOptions.builder().apiKey("upstream-secret").build(),
                 c -> c.withUpstreamApiKey("upstream-secret"))) {

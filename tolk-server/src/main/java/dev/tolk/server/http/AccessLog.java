@@ -44,7 +44,10 @@ public final class AccessLog extends Handler.Wrapper {
         };
     }
 
-    /** A client's path in the access log: at most 200 characters, printable ASCII only (no line breaks, spaces). */
+    /**
+     * A client's text in the access log (a path, a session id): at most 200 characters, printable ASCII only (no line
+     * breaks, spaces).
+     */
     static String loggable(String path) {
         int n = Math.min(path.length(), 200);
         StringBuilder sb = new StringBuilder(n + 1);
@@ -76,6 +79,10 @@ public final class AccessLog extends Handler.Wrapper {
                     .append(" cached=").append(x.cachedTokens).append(" stop=").append(x.stopReason)
                     .append(" duration_ms=");
             millis(line, durationNanos);
+            String session = x.request.getHeaders().get(MessagesEndpoint.SESSION_HEADER);
+            if (session != null) {
+                line.append(" session=").append(loggable(session));
+            }
             if (x.note != null) {
                 line.append(" note=").append(x.note);
             }
