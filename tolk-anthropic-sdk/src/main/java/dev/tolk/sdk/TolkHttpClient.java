@@ -58,7 +58,8 @@ import java.util.concurrent.Executors;
  * METHOD PATH", which the SDK raises as {@code NotFoundException} with that message.
  *
  * <p>Several upstreams share the gateway's routing and failover ({@link Fleet}): each request goes to the upstream
- * its policy chooses (the conversation key is {@code metadata.user_id}'s session, else the conversation's start) and
+ * its policy chooses (the conversation key is {@code metadata.user_id}'s session, else the conversation's start; a
+ * message thread's continue is keyed by its thread and goes first to the upstream that answered the turn before it) and
  * moves to the next one when the first refuses, times out or answers 429/502/503/504/529. Load is what this client
  * has in flight (no {@code /metrics} scrape); an ejected upstream is probed every two seconds once its back-off is
  * over.
@@ -107,7 +108,7 @@ public final class TolkHttpClient implements HttpClient {
         this.translator = new RequestTranslator(options, new ModelRouter(catalog::servedNames, routes, defaultModel));
         // threads are held by this client, whichever upstream serves a turn (docs/threads.md)
         this.intake = new MessagesIntake(translator,
-                new ThreadStore(threadMemoryBytes, ThreadStore.DEFAULT_TTL, System::nanoTime), "tolk");
+                new ThreadStore(threadMemoryBytes, ThreadStore.DEFAULT_TTL, System::nanoTime));
         if (this.upstreams.size() > 1) {
             Thread.ofVirtual().name("tolk-sdk-probe").start(this::probeEjected);
         }
@@ -232,7 +233,7 @@ public final class TolkHttpClient implements HttpClient {
     private HttpResponse messages(TranslatedRequest translated, ThreadTurn turn, String requestId)
             throws AnthropicException, IOException, InterruptedException {
         catalog.awaitLoaded();
-        Attempt attempt = policy.first(translated, RoutingHint.NONE);
+        Attempt attempt = policy.first(translated, RoutingHint.of(null, turn)); // a continue: where its thread was
         while (true) {
             Decision d;
             var load = fleet.member(attempt.upstream()).load();
@@ -269,6 +270,9 @@ public final class TolkHttpClient implements HttpClient {
     private HttpResponse answer(Attempt attempt, java.net.http.HttpResponse<InputStream> r, ThreadTurn turn,
                                 String requestId, Runnable end) throws AnthropicException {
         String messageId = AnthropicIds.messageId();
+        if (turn != null) {
+            turn.answeredBy(policy.upstreamName(attempt)); // its next continue is pinned here
+        }
         if (attempt.request().facts().stream()) {
             UpstreamStream us = new UpstreamStream(attempt.request().facts(), messageId, requestId,
                     policy.promptEstimate(attempt), turn == null ? null : turn.recorder());

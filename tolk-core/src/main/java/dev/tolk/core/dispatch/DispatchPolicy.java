@@ -68,6 +68,11 @@ public final class DispatchPolicy {
         return Attempt.first(tr, fleet.route(tr.facts().upstreamModel(), hint, tr.chat()));
     }
 
+    /** The configured name of the upstream {@code sent} went to (what a message thread records as its answerer). */
+    public String upstreamName(Attempt sent) {
+        return fleet.member(sent.upstream()).name();
+    }
+
     /**
      * The upstream answered {@code sent} with {@code status} ≠ 200 and {@code body} (at most {@link #MAX_ERROR_BODY}
      * bytes); {@code retryAfter} is its header value or null.

@@ -16,6 +16,12 @@ import java.util.function.LongSupplier;
  * whose load is within the bound moved to the front: load + 1 ≤ max({@link #MIN_CAPACITY}, ⌈bound × (total load +
  * 1) / n⌉) (consistent hashing with bounded loads, Mirrokni, Thorup and Zadimoghaddam 2018), so a hot server spills
  * the conversation to its next-ranked server instead of queueing it. The rest of the order is where the request fails over to.
+ *
+ * <p>A request pinned to an upstream ({@link RoutingHint#pinnedUpstream}: a message thread's continue, pinned where
+ * the turn before it was answered) goes there first whatever the policy and its load, as long as it is up and serves
+ * the model: that upstream's prefix cache holds the whole conversation, which every other one would prefill anew.
+ * The bound does not spill it, so one hot upstream keeps its threads (new conversations still spill); a pinned
+ * upstream that is ejected or does not serve the model is not a candidate, and the policy's order stands.
  */
 public final class Fleet {
     /** One upstream: its configured name (the rendezvous identity), weight, health and load. */
@@ -196,6 +202,7 @@ public final class Fleet {
         Rendezvous.sortByScore(order, load, order.length);
     }
 
+    /** Moves the pinned upstream to the front if it is a candidate (up and serving the model). */
     private void pin(int[] order, RoutingHint hint) {
         if (hint.pinnedUpstream() == null) {
             return;

@@ -14,28 +14,31 @@ import dev.tolk.core.translate.request.TranslatedTokenize;
  * thread turn begun (a continue expanded into the whole conversation, docs/threads.md), translated. A request
  * without {@code thread} pays one field lookup for the option.
  *
- * <p>The transport then stores the turn's reply ({@link ThreadTurn#recordMessage} before sending a non-streaming
- * answer, {@link ThreadTurn#recorder} as the stream's tap) and calls {@link ThreadTurn#abandon} when the request
- * ends, whatever way it ends.
+ * <p>The transport routes the request with {@link Intake#hint} (a continue goes where the turn before it was
+ * answered), says which upstream answered ({@link ThreadTurn#answeredBy}, {@link DispatchPolicy#upstreamName}), stores
+ * the turn's reply ({@link ThreadTurn#recordMessage} before sending a non-streaming answer, {@link ThreadTurn#recorder}
+ * as the stream's tap) and calls {@link ThreadTurn#abandon} when the request ends, whatever way it ends.
  */
 public final class MessagesIntake {
     private final RequestTranslator translator;
     private final ThreadStore threads;
-    private final String upstreamId;
 
-    /** {@code upstreamId}: the identity of the upstream requests go to, kept with each thread. */
-    public MessagesIntake(RequestTranslator translator, ThreadStore threads, String upstreamId) {
+    public MessagesIntake(RequestTranslator translator, ThreadStore threads) {
         this.translator = translator;
         this.threads = threads;
-        this.upstreamId = upstreamId;
     }
 
     /** A translated {@code /v1/messages} request and its thread turn (null without {@code thread}). */
-    public record Intake(TranslatedRequest translated, ThreadTurn thread) {}
+    public record Intake(TranslatedRequest translated, ThreadTurn thread) {
+        /** What routing needs: {@code sessionHeader} (may be null), and for a continue its thread and upstream. */
+        public RoutingHint hint(String sessionHeader) {
+            return RoutingHint.of(sessionHeader, thread);
+        }
+    }
 
     public Intake messages(byte[] body) throws AnthropicException {
         MessagesRequest request = MessagesRequestParser.parseMessages(body);
-        ThreadTurn turn = threads.begin(request, upstreamId);
+        ThreadTurn turn = threads.begin(request);
         try {
             return new Intake(translator.translate(turn == null ? request : turn.request()), turn);
         } catch (AnthropicException | RuntimeException e) {

@@ -41,18 +41,25 @@ public final class ThreadStore {
     /** What an entry costs besides its conversation (id, state, map node): a continued id keeps only this. */
     static final int ENTRY_OVERHEAD_BYTES = 160;
 
-    /** A stored conversation: immutable, moved from a reply's entry to its continuation's. */
-    record Conversation(String model, String upstream, byte[] system, byte[] tools, List<byte[]> segments,
-                        long bytes) {
-        static Conversation empty(String model, String upstream, byte[] system, byte[] tools) {
-            return new Conversation(model, upstream, system, tools, List.of(), len(system) + len(tools));
+    /**
+     * A stored conversation: immutable, moved from a reply's entry to its continuation's. {@code thread} is the id of
+     * the thread's first reply (the same for every turn, a fleet's conversation key) and {@code upstream} the name of
+     * the upstream that answered the last stored reply (where a fleet sends the next continue); both are null before
+     * the first reply is stored, and {@code upstream} also when the shell did not say.
+     */
+    record Conversation(String model, String thread, String upstream, byte[] system, byte[] tools,
+                        List<byte[]> segments, long bytes) {
+        static Conversation empty(String model, byte[] system, byte[] tools) {
+            return new Conversation(model, null, null, system, tools, List.of(), len(system) + len(tools));
         }
 
-        Conversation plus(byte[] segment) {
+        /** This conversation with {@code segment} appended, answered by {@code upstream}, stored under {@code replyId}. */
+        Conversation plus(byte[] segment, String replyId, String upstream) {
             List<byte[]> s = new ArrayList<>(segments.size() + 1);
             s.addAll(segments);
             s.add(segment);
-            return new Conversation(model, upstream, system, tools, List.copyOf(s), bytes + segment.length);
+            return new Conversation(model, thread == null ? replyId : thread, upstream, system, tools, List.copyOf(s),
+                    bytes + segment.length);
         }
 
         private static long len(byte[] b) {
@@ -87,12 +94,12 @@ public final class ThreadStore {
 
     /**
      * The turn of a request that carries {@code thread}, or null when it carries none (the ordinary path: one field
-     * lookup). A {@code continue} locks its id until the turn ends.
+     * lookup). A {@code continue} locks its id until the turn ends. Any upstream may serve any turn (each goes up as
+     * the whole conversation); the turn names the thread and the upstream that answered its last reply, for routing.
      *
-     * @param upstream the identity of the upstream this request would go to (a continue must go where its thread is)
      * @throws AnthropicException a thread error ({@link ThreadErrors}), or the expanded request's validation error
      */
-    public ThreadTurn begin(MessagesRequest request, String upstream) throws AnthropicException {
+    public ThreadTurn begin(MessagesRequest request) throws AnthropicException {
         ObjectNode raw = request.raw();
         ThreadParam param = ThreadParam.read(raw.get("thread"));
         if (param == null) {
@@ -102,7 +109,7 @@ public final class ThreadStore {
         if (param instanceof ThreadParam.Create) {
             requireNoPrefill(messages);
             raw.remove("thread");
-            Conversation c = Conversation.empty(request.model(), upstream, bytesOf(raw.get("system")),
+            Conversation c = Conversation.empty(request.model(), bytesOf(raw.get("system")),
                     bytesOf(raw.get("tools")));
             return new ThreadTurn(this, null, c, messages, request);
         }
@@ -119,9 +126,6 @@ public final class ThreadStore {
                 case CONTINUED -> throw ThreadErrors.alreadyContinued(previousId);
                 case IN_FLIGHT -> throw ThreadErrors.inFlight(previousId);
                 case OPEN -> { }
-            }
-            if (!upstream.equals(e.conversation.upstream())) {
-                throw ThreadErrors.notFound(previousId); // held for another upstream: as good as absent here
             }
             c = e.conversation;
             requireSameFingerprint(c, request);
@@ -165,10 +169,13 @@ public final class ThreadStore {
         return MessagesRequestParser.parseCountTokens(expandedBody(c, raw));
     }
 
-    /** Where the thread of {@code messageId} runs, if it is held: a fleet routes a continue by it. */
+    /**
+     * The name of the upstream that answered the reply {@code messageId}, if that reply is held and continuable and
+     * the shell said which upstream it was: where a fleet sends its continue.
+     */
     public synchronized Optional<String> upstreamOf(String messageId) {
         Entry e = entries.get(messageId);
-        return e == null || e.conversation == null ? Optional.empty() : Optional.of(e.conversation.upstream());
+        return e == null || e.conversation == null ? Optional.empty() : Optional.ofNullable(e.conversation.upstream());
     }
 
     /** Stored replies that can still be continued (or are being continued). */
@@ -197,10 +204,10 @@ public final class ThreadStore {
 
     // ---- turn ends
 
-    synchronized void commit(ThreadTurn turn, String replyId, JsonNode replyContent) {
+    synchronized void commit(ThreadTurn turn, String replyId, JsonNode replyContent, String upstream) {
         Conversation next;
         try {
-            next = turn.base().plus(Json.MAPPER.writeValueAsBytes(turn.segment(replyContent)));
+            next = turn.base().plus(Json.MAPPER.writeValueAsBytes(turn.segment(replyContent)), replyId, upstream);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

@@ -16,6 +16,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * moment the translator emits {@code message_stop} (before those bytes are written), so a client that continues at
  * once never races the store. Whatever ends the request calls {@link #abandon}: it does nothing after a reply was
  * stored, and otherwise (an error, an error event, a stream cut off) unlocks the response this turn continued.
+ *
+ * <p>For a fleet, a continue names its thread ({@link #threadKey}) and the upstream that answered the turn before it
+ * ({@link #pinnedUpstream}); the shell says which upstream answers this one ({@link #answeredBy}) once it knows.
  */
 public final class ThreadTurn {
     private final ThreadStore store;
@@ -26,6 +29,7 @@ public final class ThreadTurn {
     private final AtomicBoolean done = new AtomicBoolean();
     private ReplyRecorder recorder;
     private volatile boolean recorded;
+    private volatile String answeredBy;
 
     ThreadTurn(ThreadStore store, String previousId, ThreadStore.Conversation base, JsonNode newMessages,
                MessagesRequest request) {
@@ -55,9 +59,28 @@ public final class ThreadTurn {
         return previousId;
     }
 
-    /** The upstream this turn must go to: the one that served the thread so far (the routing key of a fleet). */
-    public String upstream() {
+    /**
+     * The thread's identity, the same for all its continues: the id of its first reply (a fleet's conversation key).
+     * Null for a {@code create}.
+     */
+    public String threadKey() {
+        return base.thread();
+    }
+
+    /**
+     * The name of the upstream that answered the reply this turn continues (its prefix cache holds the conversation),
+     * or null: a {@code create}, or a shell that did not say ({@link #answeredBy}).
+     */
+    public String pinnedUpstream() {
         return base.upstream();
+    }
+
+    /**
+     * The attempt that answers this turn went to the upstream named {@code upstream} (after any failover): the reply
+     * is stored with it, and the next continue is sent there first. Call it before the reply is recorded.
+     */
+    public void answeredBy(String upstream) {
+        this.answeredBy = upstream;
     }
 
     /** A sink for the stream's events (pass it to {@code UpstreamStream} as its tap); it stores the reply. */
@@ -75,7 +98,7 @@ public final class ThreadTurn {
         }
         try {
             JsonNode m = Json.MAPPER.readTree(messageJson);
-            store.commit(this, m.get("id").textValue(), m.get("content"));
+            store.commit(this, m.get("id").textValue(), m.get("content"), answeredBy);
             recorded = true;
         } catch (IOException | RuntimeException e) {
             store.release(this);
@@ -89,7 +112,7 @@ public final class ThreadTurn {
     /** The recorder saw {@code message_stop} with no error before it. */
     private void recordStream(ReplyRecorder r) {
         if (r.id() != null && done.compareAndSet(false, true)) {
-            store.commit(this, r.id(), r.content());
+            store.commit(this, r.id(), r.content(), answeredBy);
             recorded = true;
         }
     }

@@ -167,6 +167,43 @@ class FleetTest {
     }
 
     @Test
+    void aPinnedUpstreamWinsOverTheBoundAndEveryPolicyButNotWhenItCannotServe() {
+        for (RoutingPolicy p : RoutingPolicy.values()) {
+            Fleet f = fleet(p, "a", "b", "c");
+            for (int i = 0; i < 40; i++) {
+                f.member(f.indexOf("a")).load().begin(); // far over the bound of (40 + 1) × 1.25 / 3
+            }
+            Route r = f.route("m", new RoutingHint("s", "thread-1", "a"), CHAT);
+            assertThat(f.member(r.at(0)).name()).as(p.name()).isEqualTo("a");
+            assertThat(r.size()).isEqualTo(3); // the others are still where it fails over to
+        }
+        Fleet notServing = new Fleet(List.of(new Fleet.Member("a", 1), new Fleet.Member("b", 1),
+                new Fleet.Member("c", 1)), (i, m) -> i != 0, RoutingPolicy.BOUNDED_AFFINITY, 1.25, 1,
+                RetryBudget.defaults(), clock::get);
+        Route r = notServing.route("m", new RoutingHint(null, "thread-1", "a"), CHAT);
+        assertThat(r.size()).isEqualTo(2);
+        assertThat(notServing.member(r.at(0)).name()).isNotEqualTo("a");
+    }
+
+    @Test
+    void withoutItsPinAThreadRanksByItsKeyWhateverTheSessionOrContent() {
+        Fleet f = fleet(RoutingPolicy.AFFINITY, "a", "b", "c", "d");
+        ChatCompletionRequest other = ChatCompletionRequest.builder("m", List.of(ChatMessage.user("another start")))
+                .build();
+        Set<String> orders = new HashSet<>();
+        for (String session : new String[] {null, "s1", "s2"}) {
+            orders.add(f.route("m", new RoutingHint(session, "msg_thread", null), CHAT).toString());
+            orders.add(f.route("m", new RoutingHint(session, "msg_thread", null), other).toString());
+        }
+        assertThat(orders).hasSize(1);
+        Set<Integer> firsts = new HashSet<>(); // and it is a real key: threads spread over the fleet
+        for (int t = 0; t < 40; t++) {
+            firsts.add(f.route("m", new RoutingHint(null, "msg_" + t, null), CHAT).at(0));
+        }
+        assertThat(firsts).hasSize(4);
+    }
+
+    @Test
     void roundRobinTakesTurnsAndLeastLoadedTakesTheEmptiest() {
         Fleet rr = fleet(RoutingPolicy.ROUND_ROBIN, "a", "b", "c");
         assertThat(List.of(rr.route("m", session("x"), CHAT).at(0), rr.route("m", session("x"), CHAT).at(0),

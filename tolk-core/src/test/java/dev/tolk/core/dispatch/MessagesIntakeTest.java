@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class MessagesIntakeTest {
     private final MessagesIntake intake = new MessagesIntake(new RequestTranslator(TranslationOptions.defaults(),
-            ModelResolver.fixed("m")), new ThreadStore(1 << 20, Duration.ofMinutes(5), () -> 0), "up");
+            ModelResolver.fixed("m")), new ThreadStore(1 << 20, Duration.ofMinutes(5), () -> 0));
 
     private static byte[] json(String s) {
         return s.replace('\'', '"').getBytes(StandardCharsets.UTF_8);
@@ -53,5 +53,23 @@ class MessagesIntakeTest {
                 .satisfies(e -> assertThat(((AnthropicException) e).error().errorCode()).isNull());
         assertThat(intake.messages(json("{'model':'x','max_tokens':5,'thread':{'type':'continue','previous_message_id':"
                 + "'msg_1'},'messages':[{'role':'user','content':'b'}]}")).thread()).isNotNull();
+    }
+
+    @Test
+    void aContinueIsRoutedByItsThreadAndPinnedWhereTheTurnBeforeWasAnswered() throws Exception {
+        String plain = "{'model':'x','max_tokens':5,'messages':[{'role':'user','content':'a'}]}";
+        assertThat(intake.messages(json(plain)).hint("sess")).isEqualTo(RoutingHint.session("sess"));
+        assertThat(intake.messages(json(plain)).hint(null)).isSameAs(RoutingHint.NONE);
+
+        MessagesIntake.Intake create = intake.messages(json("{'model':'x','max_tokens':5,'thread':{'type':'create'},"
+                + "'messages':[{'role':'user','content':'a'}]}"));
+        assertThat(create.hint("sess")).isEqualTo(RoutingHint.session("sess")); // routed like any request
+        create.thread().answeredBy("gpu-b");
+        create.thread().recordMessage(reply("msg_1"));
+
+        MessagesIntake.Intake next = intake.messages(json("{'model':'x','max_tokens':5,'thread':{'type':'continue',"
+                + "'previous_message_id':'msg_1'},'messages':[{'role':'user','content':'b'}]}"));
+        assertThat(next.hint("other-session")).isEqualTo(new RoutingHint("other-session", "msg_1", "gpu-b"));
+        assertThat(next.hint(null)).isEqualTo(new RoutingHint(null, "msg_1", "gpu-b"));
     }
 }

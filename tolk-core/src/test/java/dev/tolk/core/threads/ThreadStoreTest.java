@@ -14,7 +14,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class ThreadStoreTest {
-    private static final String UP = "http://up";
     private final AtomicLong now = new AtomicLong(1_000);
     private ThreadStore store = new ThreadStore(ThreadStore.DEFAULT_MAX_BYTES, Duration.ofMinutes(5), now::get);
 
@@ -42,7 +41,7 @@ class ThreadStoreTest {
     }
 
     private ThreadTurn turn(String json) throws AnthropicException {
-        return store.begin(req(json), UP);
+        return store.begin(req(json));
     }
 
     @Test
@@ -192,11 +191,44 @@ class ThreadStoreTest {
     }
 
     @Test
-    void aContinueOnAnotherUpstreamIsNotFound() throws Exception {
-        turn(create("[{'role':'user','content':'one'}]")).recordMessage(reply("msg_1", "a"));
-        assertThat(store.upstreamOf("msg_1")).contains(UP);
-        assertThatThrownBy(() -> store.begin(req(cont("msg_1", "[{'role':'user','content':'two'}]")), "http://other"))
-                .satisfies(e -> assertThat(code(e)).isEqualTo(ThreadErrors.NOT_FOUND));
+    void everyContinueNamesTheThreadAndTheUpstreamThatAnsweredTheTurnBefore() throws Exception {
+        ThreadTurn create = turn(create("[{'role':'user','content':'one'}]"));
+        assertThat(create.threadKey()).isNull(); // a create is routed like any request
+        assertThat(create.pinnedUpstream()).isNull();
+        create.answeredBy("gpu-a");
+        create.recordMessage(reply("msg_1", "a"));
+        assertThat(store.upstreamOf("msg_1")).contains("gpu-a");
+
+        ThreadTurn second = turn(cont("msg_1", "[{'role':'user','content':'two'}]"));
+        assertThat(second.threadKey()).isEqualTo("msg_1");
+        assertThat(second.pinnedUpstream()).isEqualTo("gpu-a");
+        second.answeredBy("gpu-b"); // failed over: the conversation is now cached on gpu-b
+        var sink = second.recorder();
+        sink.messageStart("msg_2", "m", dev.tolk.core.anthropic.response.Usage.ZERO);
+        sink.messageStop();
+        assertThat(store.upstreamOf("msg_1")).isEmpty(); // used up
+        assertThat(store.upstreamOf("msg_2")).contains("gpu-b");
+
+        ThreadTurn third = turn(cont("msg_2", "[{'role':'user','content':'three'}]"));
+        assertThat(third.threadKey()).isEqualTo("msg_1"); // the same key for every turn of the thread
+        assertThat(third.pinnedUpstream()).isEqualTo("gpu-b");
+        third.recordMessage(reply("msg_3", "c")); // a shell that did not say: no pin, the same thread
+        ThreadTurn fourth = turn(cont("msg_3", "[{'role':'user','content':'four'}]"));
+        assertThat(fourth.threadKey()).isEqualTo("msg_1");
+        assertThat(fourth.pinnedUpstream()).isNull();
+        assertThat(store.upstreamOf("msg_3")).isEmpty();
+    }
+
+    @Test
+    void anAbandonedTurnKeepsThePinOfTheTurnBefore() throws Exception {
+        ThreadTurn create = turn(create("[{'role':'user','content':'one'}]"));
+        create.answeredBy("gpu-a");
+        create.recordMessage(reply("msg_1", "a"));
+        ThreadTurn failed = turn(cont("msg_1", "[{'role':'user','content':'two'}]"));
+        failed.answeredBy("gpu-b");
+        failed.abandon(); // e.g. the stream broke off on gpu-b: nothing stored
+        assertThat(store.upstreamOf("msg_1")).contains("gpu-a");
+        assertThat(turn(cont("msg_1", "[{'role':'user','content':'two'}]")).pinnedUpstream()).isEqualTo("gpu-a");
     }
 
     @Test

@@ -42,7 +42,7 @@ class ThreadedStreamTest {
     private static ThreadTurn create(ThreadStore store) throws Exception {
         return store.begin(MessagesRequestParser.parseMessages(("{\"model\":\"claude-x\",\"max_tokens\":100,"
                 + "\"stream\":true,\"thread\":{\"type\":\"create\"},\"messages\":[{\"role\":\"user\",\"content\":"
-                + "\"weather in Oslo?\"}]}").getBytes(StandardCharsets.UTF_8)), "up");
+                + "\"weather in Oslo?\"}]}").getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -57,7 +57,7 @@ class ThreadedStreamTest {
         JsonNode messages = store.begin(MessagesRequestParser.parseMessages(("{\"model\":\"claude-x\",\"max_tokens\":"
                 + "100,\"thread\":{\"type\":\"continue\",\"previous_message_id\":\"msg_a\"},\"messages\":[{\"role\":"
                 + "\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"call_1\",\"content\":\"sunny\"}]}]}")
-                .getBytes(StandardCharsets.UTF_8)), "up").request().raw().get("messages");
+                .getBytes(StandardCharsets.UTF_8))).request().raw().get("messages");
         assertThat(messages).hasSize(3);
         JsonNode reply = messages.get(1);
         assertThat(reply.get("role").asText()).isEqualTo("assistant");

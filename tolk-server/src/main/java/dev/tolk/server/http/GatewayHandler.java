@@ -48,7 +48,7 @@ public final class GatewayHandler extends Handler.Abstract {
         ThreadStore threads = new ThreadStore(config.threadMemoryBytes(), ThreadStore.DEFAULT_TTL, System::nanoTime);
         metrics.threads(threads);
         // threads are held by this Tolk, whichever upstream serves a turn (docs/threads.md)
-        MessagesIntake intake = new MessagesIntake(translator, threads, "tolk");
+        MessagesIntake intake = new MessagesIntake(translator, threads);
         this.messages = new MessagesEndpoint(intake, upstreams, policy, metrics, config, active);
         this.countTokens = new CountTokensEndpoint(intake, upstreams);
         this.models = new ModelsEndpoint(upstreams.catalog(), config.routes());

@@ -172,12 +172,15 @@ final class MessagesEndpoint {
         return policy.first(tr, hint(x));
     }
 
-    /** What routing needs from the request's headers: nothing with one upstream. */
+    /**
+     * What routing needs from the request's headers and its thread turn (a continue is keyed by its thread and pinned
+     * where the turn before it was answered): nothing with one upstream.
+     */
     private RoutingHint hint(Exchange x) {
         if (upstreams.size() == 1) {
             return RoutingHint.NONE;
         }
-        return RoutingHint.session(x.request.getHeaders().get(SESSION_HEADER));
+        return RoutingHint.of(x.request.getHeaders().get(SESSION_HEADER), x.thread);
     }
 
     /** Claude Code's session id, the conversation key when present (docs/fleet.md). */
@@ -255,6 +258,9 @@ final class MessagesEndpoint {
             String retryAfter = head.getHeaders().get(HttpHeader.RETRY_AFTER);
             decided(x, policy.afterError(attempt, head.getStatus(), err, retryAfter));
             return;
+        }
+        if (x.thread != null) {
+            x.thread.answeredBy(policy.upstreamName(attempt)); // its next continue is pinned here
         }
         if (attempt.request().facts().stream()) {
             c.watch.close(); // from here on, pings and writes notice a departed client
