@@ -459,6 +459,9 @@ final class MessagesEndpoint {
         }
         x.status = e.status();
         x.stopReason = "error:" + e.type().wireName();
+        if (x.thread != null) {
+            x.thread.abandon(); // before the client can read the error and continue the same id again at once
+        }
         Responses.error(x.response, e, x.requestId);
     }
 }
