@@ -55,10 +55,11 @@ class ThreadsAdapterTest {
         BetaMessageThread thread = thread();
         BetaMessage first = thread.send("the first question");
         assertThat(thread.previousMessageId()).contains(first.id());
-        assertThat(http.threads().upstreamOf(first.id())).isPresent(); // the SDK sent thread: create
+        String upstream = sim.baseUri().getHost() + ":" + sim.baseUri().getPort();
+        assertThat(http.threads().upstreamOf(first.id())).contains(upstream); // the SDK sent thread: create
         BetaMessage second = thread.send("the second question");
         assertThat(second.content().get(0).asText().text()).isEqualTo("The second answer.");
-        assertThat(http.threads().upstreamOf(second.id())).isPresent(); // a continue: the conversation moved on
+        assertThat(http.threads().upstreamOf(second.id())).contains(upstream); // a continue: the conversation moved on
         assertThat(http.threads().upstreamOf(first.id())).isEmpty();
         assertThat(http.threads().threads()).isEqualTo(1);
 
