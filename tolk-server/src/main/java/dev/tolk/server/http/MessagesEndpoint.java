@@ -309,44 +309,8 @@ final class MessagesEndpoint {
             Responses.json(x.response, status, err, x.requestId);
             return;
         }
-        x.status = 200;
-        x.ttftNanos = System.nanoTime() - x.startNanos;
-        x.response.setStatus(200);
-        String type = head.getHeaders().get(HttpHeader.CONTENT_TYPE);
-        x.response.getHeaders().put(HttpHeader.CONTENT_TYPE, type == null ? "application/json" : type);
-        x.response.getHeaders().put(Responses.REQUEST_ID, x.requestId);
-        if (attempt.request().facts().stream()) {
-            x.response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
-            x.response.getHeaders().put("x-accel-buffering", "no");
-        }
-        byte[] buf = new byte[16 * 1024];
-        try (java.io.InputStream in = org.eclipse.jetty.io.Content.Source.asInputStream(c.exchange.body())) {
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                if (n > 0) {
-                    try {
-                        Responses.write(x.response, false, java.nio.ByteBuffer.wrap(buf, 0, n));
-                    } catch (IOException clientGone) {
-                        c.exchange.abort(clientGone);
-                        cancelled(x, "mid_stream");
-                        throw clientGone;
-                    }
-                }
-            }
-        } catch (IOException e) {
-            if ("client_cancelled:mid_stream".equals(x.note)) {
-                throw e;
-            }
-            metrics.upstreamError("stream_read");
-            if (attempt.request().facts().stream()) { // the stream breaks off: say so as the API does
-                Responses.write(x.response, false, java.nio.ByteBuffer.wrap(("event: error\ndata: "
-                        + "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"upstream "
-                        + "connection failed mid-stream\"}}\n\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-            } else {
-                throw e;
-            }
-        }
-        Responses.write(x.response, true, java.nio.ByteBuffer.allocate(0));
+        PassthroughRelay.relay(x, attempt.request().facts().stream(), c.exchange, head,
+                () -> cancelled(x, "mid_stream"), () -> metrics.upstreamError("stream_read"));
     }
 
     /** Carries out the policy's decision about an attempt that did not succeed: the next attempt, or the error. */
