@@ -21,8 +21,8 @@ final class BenchChart {
     static final Color TOLK = new Color(0x2F6FDB);
     static final Color TARGET = new Color(0xD9480F);
     static final Color REFERENCE = new Color(0xE8A317);
-    private static final int PANEL_W = 440;
-    private static final int PANEL_H = 300;
+    static final int PANEL_W = 440;
+    static final int PANEL_H = 300;
     private static final int COLS = 3;
 
     private BenchChart() {}
@@ -132,7 +132,7 @@ final class BenchChart {
         return new double[] {a.path(field).asDouble(Double.NaN), b.path(field).asDouble(Double.NaN)};
     }
 
-    private static void drawPanel(Graphics2D g, Panel p, int x0, int y0) {
+    static void drawPanel(Graphics2D g, Panel p, int x0, int y0) {
         int left = x0 + 55;
         int right = x0 + PANEL_W - 20;
         int top = y0 + 45;

@@ -15,8 +15,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** `tolk bench`: measures Tolk against the client talking straight to the upstream, and prints the table. */
-@Command(name = "tolk bench", mixinStandardHelpOptions = true,
-        description = "Starts tolk-sim and Tolk as separate processes and measures Tolk against the direct path.")
+@Command(name = "tolk bench", mixinStandardHelpOptions = true, subcommands = FleetCommand.class,
+        description = "Starts tolk-sim and Tolk as separate processes and measures Tolk against the direct path; "
+                + "'fleet' compares routing policies over a simulated vLLM fleet.")
 public final class BenchMain implements Callable<Integer> {
     @Option(names = "--quick", description = "Smoke check of the harness: a few seconds per measurement.")
     boolean quick;
@@ -90,12 +91,7 @@ public final class BenchMain implements Callable<Integer> {
 
     /** Runs everything and writes JSON and chart; returns the result tree. */
     ObjectNode runAndWrite(String stamp) throws Exception {
-        List<String> flags = jvmFlags == null || jvmFlags.isBlank() ? List.of()
-                : Arrays.asList(jvmFlags.trim().split("\\s+"));
-        Launcher launcher = new Launcher(java, flags, classPath == null ? tolkJar : null, classPath);
-        if (classPath == null && !Files.isRegularFile(tolkJar)) {
-            throw new IllegalStateException("no gateway jar at " + tolkJar + "; build with ./tolk build");
-        }
+        Launcher launcher = launcher();
         Path work = resultsDir.resolve("work-" + stamp);
         LoadGenerator gen = switch (generatorName) {
             case "wrk" -> new WrkLoadGenerator(work);
@@ -114,6 +110,16 @@ public final class BenchMain implements Callable<Integer> {
         return result;
     }
 
+    /** How the gateway and simulator JVMs are started: the jar, or this class path (the module's own tests). */
+    Launcher launcher() {
+        List<String> flags = jvmFlags == null || jvmFlags.isBlank() ? List.of()
+                : Arrays.asList(jvmFlags.trim().split("\\s+"));
+        if (classPath == null && !Files.isRegularFile(tolkJar)) {
+            throw new IllegalStateException("no gateway jar at " + tolkJar + "; build with ./tolk build");
+        }
+        return new Launcher(java, flags, classPath == null ? tolkJar : null, classPath);
+    }
+
     private Path chartPath() {
         if (chart != null) {
             return chart;
@@ -121,7 +127,7 @@ public final class BenchMain implements Callable<Integer> {
         return quick ? resultsDir.resolve("bench.png") : Path.of("docs", "bench.png");
     }
 
-    private Path fixturesDir() {
+    Path fixturesDir() {
         return fixtures != null ? fixtures : Requests.claudeCodeFixtures();
     }
 }

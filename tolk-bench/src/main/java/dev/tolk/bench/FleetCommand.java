@@ -1,0 +1,87 @@
+package dev.tolk.bench;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code tolk bench fleet}: routing policies over a simulated vLLM fleet (see {@link FleetBench}). */
+@Command(name = "fleet", mixinStandardHelpOptions = true,
+        description = "Replays Claude Code sessions through Tolk over a simulated 4-instance vLLM fleet once per "
+                + "routing policy, beside the ideal, and once with an instance killed halfway.")
+final class FleetCommand implements Callable<Integer> {
+    @ParentCommand
+    BenchMain parent;
+
+    @Option(names = "--quick", description = "Smoke check of the harness: a few short sessions (numbers not meaningful).")
+    boolean quick;
+
+    @Option(names = "--results-dir", defaultValue = "bench-results",
+            description = "Where fleet-<time>.json and fleet-latest.json go (default: ${DEFAULT-VALUE}).")
+    Path resultsDir;
+
+    @Option(names = "--chart", description = "PNG chart path (default: docs/bench-fleet.png, or the results dir for --quick).")
+    Path chart;
+
+    @Option(names = "--from-json", description = "Do not measure: print the table and draw the chart of this result file.")
+    Path fromJson;
+
+    @Override
+    public Integer call() throws Exception {
+        if (fromJson != null) {
+            ObjectNode stored = (ObjectNode) BenchJson.MAPPER.readTree(fromJson.toFile());
+            FleetChart.write(stored, chartPath());
+            System.out.print(FleetTable.markdown(stored));
+            return 0;
+        }
+        String stamp = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
+        ObjectNode result = runAndWrite(stamp);
+        System.out.println();
+        System.out.print(FleetTable.markdown(result));
+        System.out.println();
+        System.out.println("load average " + result.path("loadAverageAtStart").asText() + " → "
+                + result.path("loadAverageAtEnd").asText());
+        System.out.println("results: " + resultsDir.resolve("fleet-" + stamp + ".json")
+                + " (and fleet-latest.json); chart: " + chartPath());
+        if (!result.path("harnessErrors").isEmpty()) {
+            System.out.println("harness errors: " + result.path("harnessErrors"));
+            return 1;
+        }
+        return 0;
+    }
+
+    /** Runs the fleet bench and writes its JSON and chart; returns the result tree. */
+    ObjectNode runAndWrite(String stamp) throws Exception {
+        Launcher launcher = parent.launcher();
+        FleetSettings settings = quick ? FleetSettings.quickRun() : FleetSettings.fullRun();
+        ObjectNode root = BenchJson.MAPPER.createObjectNode();
+        root.put("timestamp", Instant.now().toString());
+        root.put("quick", settings.quick());
+        root.set("machine", Machine.describe(launcher));
+        root.put("loadAverageAtStart", Machine.loadAverage());
+        ArrayNode errors = root.putArray("harnessErrors");
+        Path work = resultsDir.resolve("work-fleet-" + stamp);
+        root.set("fleet", new FleetBench(settings, launcher, work, parent.fixturesDir(), errors).run());
+        root.put("loadAverageAtEnd", Machine.loadAverage());
+        Files.createDirectories(resultsDir);
+        BenchJson.MAPPER.writeValue(resultsDir.resolve("fleet-" + stamp + ".json").toFile(), root);
+        BenchJson.MAPPER.writeValue(resultsDir.resolve("fleet-latest.json").toFile(), root);
+        FleetChart.write(root, chartPath());
+        return root;
+    }
+
+    private Path chartPath() {
+        if (chart != null) {
+            return chart;
+        }
+        return quick ? resultsDir.resolve("bench-fleet.png") : Path.of("docs", "bench-fleet.png");
+    }
+}
