@@ -249,6 +249,7 @@ final class FleetBench {
         n.put("requests", outcomes.size());
         n.put("errors", outcomes.stream().filter(o -> !o.ok()).count());
         n.put("errorsBeforeContent", outcomes.stream().filter(o -> !o.ok() && !o.textSeen()).count());
+        n.put("errorsAfterHeadBeforeContent", outcomes.stream().filter(SessionReplay.Outcome::brokenAfterHead).count());
         n.put("errorsWhileFlowing", outcomes.stream().filter(SessionReplay.Outcome::brokenWhileFlowing).count());
         ArrayNode examples = n.putArray("errorExamples");
         outcomes.stream().filter(o -> !o.ok()).limit(5).forEach(o -> examples.add("session " + o.session()

@@ -42,6 +42,6 @@ record FleetSettings(boolean quick, int instances, int sessions, int turns, int 
 
     /** Well under a minute: a few short sessions, same shape. */
     static FleetSettings quickRun() {
-        return new FleetSettings(true, 4, 8, 3, 4, 1000, 2, 200, 20, 3, 0.5, POLICIES);
+        return new FleetSettings(true, 4, 6, 2, 3, 1000, 2, 200, 20, 3, 0.5, POLICIES);
     }
 }

@@ -3,6 +3,7 @@ package dev.tolk.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -76,6 +77,8 @@ final class FleetTable {
             long before = kill.path("errorsBeforeContent").asLong(-1);
             killRow(sb, "requests in flight when it went down", kill.path("requestsInFlightAtKill").asDouble(), "", null);
             killRow(sb, "errors that reached clients before any content", before, "0", before == 0);
+            killRow(sb, "of which after a 200 response head (the stream had opened)",
+                    kill.path("errorsAfterHeadBeforeContent").asDouble(Double.NaN), "", null);
             killRow(sb, "streams broken while already flowing", kill.path("errorsWhileFlowing").asDouble(), "", null);
             killRow(sb, "prefix-cache hit ratio (%)", 100 * kill.path("hitRatio").asDouble(Double.NaN), "", null);
             killRow(sb, "modelled time to first token p90 (ms)", kill.at("/modelledTtftMs/p90").asDouble(Double.NaN),
@@ -105,7 +108,8 @@ final class FleetTable {
     }
 
     private static void killRow(StringBuilder sb, String label, double value, String target, Boolean met) {
-        sb.append("| ").append(label).append(" | ").append(ReportTable.fmt(value)).append(" | ").append(target)
+        String v = value == Math.rint(value) ? String.format(Locale.ROOT, "%,.0f", value) : ReportTable.fmt(value);
+        sb.append("| ").append(label).append(" | ").append(v).append(" | ").append(target)
                 .append(" | ").append(met == null ? "" : met ? "yes" : "**no**").append(" |\n");
     }
 }

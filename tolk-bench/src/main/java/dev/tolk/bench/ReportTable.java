@@ -126,7 +126,16 @@ final class ReportTable {
         }
     }
 
+    /** The table of a result tree; a fleet result ({@code tolk bench fleet}) gets the fleet's table. */
     static String markdown(JsonNode r) {
+        if (r.has("fleet")) {
+            String fleet = FleetTable.markdown(r);
+            return r.has("sequential") || r.has("concurrent") ? directMarkdown(r) + "\n" + fleet : fleet;
+        }
+        return directMarkdown(r);
+    }
+
+    private static String directMarkdown(JsonNode r) {
         StringBuilder sb = new StringBuilder();
         sb.append("| measurement | direct | Tolk | Tolk/direct | unit | target | met |\n");
         sb.append("|---|---:|---:|---:|---|---|---|\n");

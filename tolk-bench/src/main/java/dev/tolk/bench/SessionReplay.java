@@ -42,6 +42,11 @@ final class SessionReplay {
             return status == 200 && complete && error == null;
         }
 
+        /** A failure after a 200 response head and before any content: the client saw the stream open, then fail. */
+        boolean brokenAfterHead() {
+            return !ok() && status == 200 && !textSeen;
+        }
+
         /** A failure after content had reached the client: a stream already flowing. */
         boolean brokenWhileFlowing() {
             return !ok() && textSeen;
