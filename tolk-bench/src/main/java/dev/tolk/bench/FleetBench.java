@@ -9,8 +9,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code tolk bench fleet}: the same Claude Code sessions replayed through the gateway over a simulated vLLM fleet
@@ -38,6 +43,7 @@ import java.util.concurrent.atomic.AtomicReference;
 final class FleetBench {
     static final int IDEAL_KV_BLOCKS = 10_000_000;
     static final String GATEWAY_TEXT = "\"text_delta\"";
+    private static final Pattern SESSION = Pattern.compile("Session (\\d+): read");
 
     private final FleetSettings settings;
     private final Launcher launcher;
@@ -54,7 +60,7 @@ final class FleetBench {
         this.workDir = workDir;
         this.workload = FleetWorkload.fromFixtures(fixturesDir, settings.toolResultChars());
         this.harnessErrors = harnessErrors;
-        this.scenario = Scenarios.toolCallReply(settings.replyTokens());
+        this.scenario = Scenarios.toolCallReply(settings.shortReplyTokens(), settings.longReplyTokens());
     }
 
     /** A run that may fail on its own; the others still run. */
@@ -84,7 +90,9 @@ final class FleetBench {
         cfg.put("toolResultChars", settings.toolResultChars());
         cfg.put("prefillUsPerToken", settings.prefillMicrosPerToken());
         cfg.put("decodeUsPerToken", settings.decodeMicrosPerToken());
-        cfg.put("replyTokens", settings.replyTokens());
+        cfg.put("replyTokensEvenSessions", settings.shortReplyTokens());
+        cfg.put("replyTokensOddSessions", settings.longReplyTokens());
+        cfg.put("thinkMaxMs", settings.thinkMaxMillis());
         cfg.put("maxNumSeqs", settings.maxNumSeqs());
         cfg.put("kvFraction", settings.kvFraction());
         cfg.put("idealKvBlocks", IDEAL_KV_BLOCKS);
@@ -132,9 +140,10 @@ final class FleetBench {
             warmUp(direct);
             fleet.resetAll(scenario);
             SessionReplay.Result r = replay.run(direct, settings.sessions(), settings.turns(),
-                    settings.concurrency(), null);
+                    settings.concurrency(), settings::thinkMillis, null);
             ObjectNode summary = summary(r, allStats(fleet));
             summary.put("route", "direct, session mod " + fleet.size() + ", unlimited KV, no max-num-seqs");
+            summary.put("turnsMoved", turnsMoved(fleet));
             return summary;
         }
     }
@@ -163,7 +172,7 @@ final class FleetBench {
             AtomicReference<Object> killed = new AtomicReference<>();
             Runnable halfway = !kill ? null : () -> killed.set(killBusiest(fleet));
             SessionReplay.Result r = replay.run(target, settings.sessions(), settings.turns(), settings.concurrency(),
-                    halfway);
+                    settings::thinkMillis, halfway);
             ObjectNode summary;
             if (kill) {
                 if (killed.get() instanceof Integer i) {
@@ -175,6 +184,7 @@ final class FleetBench {
                 summary = summary(r, allStats(fleet));
             }
             summary.put("policy", policy);
+            summary.put("turnsMoved", turnsMoved(fleet));
             summary.put("gatewayCpuSeconds", gateway.sample().cpuMillis() / 1000.0);
             return summary;
         }
@@ -220,7 +230,7 @@ final class FleetBench {
             return;
         }
         SessionReplay.Target offset = (s, t) -> target.call(1_000_000 + s, t);
-        replay.run(offset, settings.concurrency(), 2, settings.concurrency(), null);
+        replay.run(offset, settings.concurrency(), 2, settings.concurrency(), (s, t) -> 0, null);
     }
 
     private void warmUpSimulator(SimFleetProcess fleet) throws Exception {
@@ -232,6 +242,40 @@ final class FleetBench {
         warmUp((s, t) -> new SessionReplay.Call(uri(fleet.port(s % fleet.size()), "/v1/chat/completions"),
                 DirectTranslation.toOpenAi(workload.request(s, t), model), List.of(),
                 Endpoint.bytes("\"content\":\""), Endpoint.bytes("data: [DONE]"), Endpoint.bytes("data: {\"error\"")));
+    }
+
+    /**
+     * Turns served by another instance than the session's turn before (its cache left behind), from the instances'
+     * request logs: the session is named in its first user message, the turn is one more than its tool results.
+     */
+    static int turnsMoved(SimFleetProcess fleet) throws IOException {
+        Map<Integer, TreeMap<Integer, Integer>> where = new HashMap<>();
+        for (int i = 0; i < fleet.size(); i++) {
+            for (JsonNode entry : fleet.requests(i)) {
+                JsonNode body = entry.path("body");
+                if (!"/v1/chat/completions".equals(entry.path("path").asText()) || !body.isObject()) {
+                    continue;
+                }
+                Matcher m = SESSION.matcher(body.path("messages").toString());
+                if (!m.find()) {
+                    continue;
+                }
+                int turn = 1;
+                for (JsonNode msg : body.path("messages")) {
+                    turn += "tool".equals(msg.path("role").asText()) ? 1 : 0;
+                }
+                where.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new TreeMap<>()).put(turn, i);
+            }
+        }
+        int moved = 0;
+        for (TreeMap<Integer, Integer> turns : where.values()) {
+            Integer before = null;
+            for (int instance : turns.values()) {
+                moved += before != null && before != instance ? 1 : 0;
+                before = instance;
+            }
+        }
+        return moved;
     }
 
     private static JsonNode[] allStats(SimFleetProcess fleet) throws IOException {

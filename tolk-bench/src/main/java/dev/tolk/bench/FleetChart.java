@@ -17,9 +17,6 @@ import javax.imageio.ImageIO;
 /** Draws docs/bench-fleet.png from a fleet result: one bar per run in each panel, and the kill run. */
 final class FleetChart {
     private static final int COLS = 3;
-    private static final Color[] RUN_COLORS = {BenchChart.DIRECT, new Color(0x8E44AD), new Color(0x16A085),
-        BenchChart.REFERENCE, BenchChart.TOLK};
-
     private FleetChart() {}
 
     static void write(JsonNode root, Path png) throws IOException {
@@ -62,14 +59,8 @@ final class FleetChart {
         p.add(new BenchChart.Panel("Prefix-cache hit ratio (%)", labels,
                 List.of(perRun(runs, names, n -> 100 * n.path("hitRatio").asDouble(Double.NaN))),
                 90 * ideal, "90 % of ideal"));
-        List<BenchChart.Series> ttft = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++) {
-            JsonNode t = runs.path(names.get(i)).path("modelledTtftMs");
-            ttft.add(new BenchChart.Series(labels[i], RUN_COLORS[i % RUN_COLORS.length], new double[] {
-                t.path("p50").asDouble(Double.NaN), t.path("p90").asDouble(Double.NaN), t.path("p99").asDouble(Double.NaN)}));
-        }
-        p.add(new BenchChart.Panel("Modelled time to first token (ms)", new String[] {"p50", "p90", "p99"}, ttft,
-                Double.NaN, null));
+        p.add(new BenchChart.Panel("Modelled time to first token p50 (ms)", labels,
+                List.of(perRun(runs, names, n -> n.at("/modelledTtftMs/p50").asDouble(Double.NaN))), Double.NaN, null));
         p.add(new BenchChart.Panel("Modelled time to first token p90 (ms)", labels,
                 List.of(perRun(runs, names, n -> n.at("/modelledTtftMs/p90").asDouble(Double.NaN))),
                 runs.path("round-robin").at("/modelledTtftMs/p90").asDouble(Double.NaN) / 5, "round-robin / 5"));
@@ -78,8 +69,8 @@ final class FleetChart {
         p.add(new BenchChart.Panel("Total time, wall clock (s)", labels,
                 List.of(perRun(runs, names, n -> n.path("wallSeconds").asDouble(Double.NaN))), Double.NaN, null));
         JsonNode kill = root.path("fleet").path("kill");
-        p.add(new BenchChart.Panel("Instance killed halfway: requests", new String[] {"in flight", "errors before content",
-            "broken while flowing"}, List.of(new BenchChart.Series("kill", BenchChart.TOLK, new double[] {
+        p.add(new BenchChart.Panel("Instance killed halfway: requests, errors", new String[] {"in flight", "before content",
+            "while flowing"}, List.of(new BenchChart.Series("kill", BenchChart.TOLK, new double[] {
                 kill.path("requestsInFlightAtKill").asDouble(Double.NaN), kill.path("errorsBeforeContent").asDouble(Double.NaN),
                 kill.path("errorsWhileFlowing").asDouble(Double.NaN)})), Double.NaN, null));
         return p;

@@ -62,6 +62,8 @@ final class FleetTable {
         row(sb, "client time to first text p90 (wall clock)", runs, columns,
                 n -> n.at("/clientFirstTextMs/p90").asDouble(Double.NaN), "ms", "", null);
         row(sb, "total time (wall clock)", runs, columns, n -> n.path("wallSeconds").asDouble(Double.NaN), "s", "", null);
+        row(sb, "turns sent to another instance than the turn before", runs, columns,
+                n -> n.path("turnsMoved").asDouble(Double.NaN), "", "", null);
         double busiest = d.path("busiestOverMean").asDouble(Double.NaN);
         row(sb, "busiest instance's requests / mean", runs, columns,
                 n -> n.path("busiestOverMean").asDouble(Double.NaN), "×", "≤ 1.3", atMost(busiest, 1.3));

@@ -13,12 +13,15 @@ final class Scenarios {
 
     /**
      * A Claude Code-like answer to every request: a sentence and a {@code Read} tool call, counted as
-     * {@code completionTokens} output tokens by the cost model.
+     * {@code longTokens} output tokens by the cost model in the odd-numbered sessions of the fleet bench (whose
+     * prompts say {@code Session N:}) and {@code shortTokens} in the others, so replies are not all alike.
      */
-    static String toolCallReply(int completionTokens) {
+    static String toolCallReply(int shortTokens, int longTokens) {
+        String reply = """
+                {"text":"I'll read the next file.","toolCalls":[{"name":"Read",\
+                "arguments":{"file_path":"/home/dev/project/src/Next.java"}}],"completionTokens":%d}""";
         return """
-                {"rules":[{"reply":{"text":"I'll read the next file.","toolCalls":[{"name":"Read",\
-                "arguments":{"file_path":"/home/dev/project/src/Next.java"}}],"completionTokens":%d}}]}
-                """.formatted(completionTokens);
+                {"rules":[{"match":{"lastUserRegex":"Session \\\\d*[13579]:"},"reply":%s},{"reply":%s}]}
+                """.formatted(reply.formatted(longTokens), reply.formatted(shortTokens));
     }
 }

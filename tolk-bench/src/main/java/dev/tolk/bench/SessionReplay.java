@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Replays the sessions of a {@link FleetWorkload}: {@code concurrency} clients, each taking the next session and
- * sending its turns one after the other (each as soon as the previous answer ended, as Claude Code does when a tool
- * runs at once). Every exchange is read to its end and classified: complete, or failed before any content reached
+ * sending its turns one after the other, each after the previous answer ended and the client's pause (the tool
+ * running). Every exchange is read to its end and classified: complete, or failed before any content reached
  * the client (an error status, an error event, a broken connection), or broken while content was flowing.
  */
 final class SessionReplay {
@@ -53,6 +53,12 @@ final class SessionReplay {
         }
     }
 
+    /** The client's pause before a turn (the tool running), in milliseconds. */
+    @FunctionalInterface
+    interface Think {
+        long millis(int session, int turn);
+    }
+
     /** What a replay produced: every outcome and when the mid-run action ran (−1: it did not). */
     record Result(List<Outcome> outcomes, double seconds, long actionAtNanos) {}
 
@@ -63,7 +69,8 @@ final class SessionReplay {
      * Runs every session; {@code halfway}, when not null, runs on its own thread once half of the requests have
      * ended (the replay goes on meanwhile).
      */
-    Result run(Target target, int sessions, int turns, int concurrency, Runnable halfway) throws InterruptedException {
+    Result run(Target target, int sessions, int turns, int concurrency, Think think, Runnable halfway)
+            throws InterruptedException {
         AtomicInteger nextSession = new AtomicInteger();
         AtomicInteger ended = new AtomicInteger();
         AtomicLong actionAt = new AtomicLong(-1);
@@ -76,6 +83,7 @@ final class SessionReplay {
             threads.add(Thread.ofPlatform().name("session-client-" + c).start(() -> {
                 for (int s = nextSession.getAndIncrement(); s < sessions; s = nextSession.getAndIncrement()) {
                     for (int t = 1; t <= turns; t++) {
+                        SimControl.sleep(think.millis(s, t));
                         outcomes.add(exchange(target, s, t, start));
                         if (ended.incrementAndGet() == half && halfway != null) {
                             actions.add(Thread.ofPlatform().name("halfway").start(() -> {

@@ -97,6 +97,13 @@ final class SimFleetProcess implements AutoCloseable {
         return BenchJson.MAPPER.readTree(r.body());
     }
 
+    /** {@code GET /sim/requests}: the last requests the instance received (up to its log's 500), oldest first. */
+    JsonNode requests(int instance) throws IOException {
+        SimpleHttp.Response r = SimpleHttp.get(port(instance), "/sim/requests?limit=500");
+        check(r, "requests");
+        return BenchJson.MAPPER.readTree(r.body());
+    }
+
     private static void check(SimpleHttp.Response r, String what) throws IOException {
         if (r.status() / 100 != 2) {
             throw new IOException("simulator refused " + what + ": " + r.status() + " " + r.body());
