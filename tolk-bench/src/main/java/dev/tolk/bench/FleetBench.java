@@ -26,10 +26,11 @@ import java.util.regex.Pattern;
  *       (an even spread) of a fleet with unlimited KV blocks and no {@code max-num-seqs}, the client sending the
  *       gateway's own translation of each turn straight to it: every turn finds its whole previous prompt cached and
  *       nothing waits. The limit the policies are measured against.</li>
- *   <li><b>Policies</b>: a fresh gateway with {@code --routing P} over one constrained fleet, reset (cache, stats) before
- *       each. Each instance's KV capacity holds about {@code kvFraction} of the live sessions' prompts:
- *       {@code ⌈kvFraction × concurrency × final prompt tokens / 16⌉} blocks, the final prompt size taken from the ideal
- *       run; with half, an instance can keep the sessions pinned to it but not every session, as spraying them does.</li>
+ *   <li><b>Policies</b>: a fresh gateway with {@code --routing P} over one constrained fleet, reset (cache, stats)
+ *       before each. Each instance's KV capacity holds about {@code kvFraction} of the live sessions' prompts:
+ *       {@code ⌈kvFraction × concurrency × final prompt tokens / 16⌉} blocks, the final prompt size taken from
+ *       the ideal run; with half, an instance can keep the sessions pinned to it but not every session, as
+ *       spraying them does.</li>
  *   <li><b>Kill</b>: Tolk's default policy again; when half of the requests have ended, the instance with the most
  *       requests in flight goes {@code down} (port closed, open connections cut, as a dead vLLM) until the end.</li>
  * </ul>

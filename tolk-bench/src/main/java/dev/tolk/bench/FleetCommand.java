@@ -21,17 +21,20 @@ final class FleetCommand implements Callable<Integer> {
     @ParentCommand
     BenchMain parent;
 
-    @Option(names = "--quick", description = "Smoke check of the harness: a few short sessions (numbers not meaningful).")
+    @Option(names = "--quick",
+            description = "Smoke check of the harness: a few short sessions (numbers not meaningful).")
     boolean quick;
 
     @Option(names = "--results-dir", defaultValue = "bench-results",
             description = "Where fleet-<time>.json and fleet-latest.json go (default: ${DEFAULT-VALUE}).")
     Path resultsDir;
 
-    @Option(names = "--chart", description = "PNG chart path (default: docs/bench-fleet.png, or the results dir for --quick).")
+    @Option(names = "--chart",
+            description = "PNG chart path (default: docs/bench-fleet.png, or the results dir for --quick).")
     Path chart;
 
-    @Option(names = "--from-json", description = "Do not measure: print the table and draw the chart of this result file.")
+    @Option(names = "--from-json",
+            description = "Do not measure: print the table and draw the chart of this result file.")
     Path fromJson;
 
     @Override

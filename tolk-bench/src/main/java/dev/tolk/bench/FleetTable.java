@@ -29,13 +29,15 @@ final class FleetTable {
         JsonNode rr = runs.path("round-robin");
         StringBuilder sb = new StringBuilder();
         JsonNode cfg = fleet.path("settings");
-        sb.append("Fleet: ").append(cfg.path("sessions").asInt()).append(" sessions × ").append(cfg.path("turns").asInt())
-                .append(" turns, ").append(cfg.path("concurrency").asInt()).append(" at a time, ")
+        sb.append("Fleet: ").append(cfg.path("sessions").asInt()).append(" sessions × ")
+                .append(cfg.path("turns").asInt()).append(" turns, ").append(cfg.path("concurrency").asInt())
+                .append(" at a time, ")
                 .append(cfg.path("instances").asInt()).append(" instances (").append(cfg.path("kvBlocks").asInt())
                 .append(" KV blocks, max-num-seqs ").append(cfg.path("maxNumSeqs").asInt()).append(" each); prompts ")
                 .append(ReportTable.fmt(cfg.path("promptTokensFirstTurnMean").asDouble(Double.NaN))).append(" → ")
                 .append(ReportTable.fmt(cfg.path("promptTokensLastTurnMean").asDouble(Double.NaN)))
-                .append(" tokens; prefill ").append(cfg.path("prefillUsPerToken").asLong()).append(" µs per uncached token, decode ")
+                .append(" tokens; prefill ").append(cfg.path("prefillUsPerToken").asLong())
+                .append(" µs per uncached token, decode ")
                 .append(cfg.path("decodeUsPerToken").asLong()).append(" µs per token")
                 .append(root.path("quick").asBoolean() ? " (QUICK run: not meaningful)" : "").append("\n\n");
         sb.append("| measurement |");
@@ -48,26 +50,26 @@ final class FleetTable {
         double hitTarget = 0.9 * ideal.path("hitRatio").asDouble(Double.NaN);
         row(sb, "prefix-cache hit ratio", runs, columns, n -> 100 * n.path("hitRatio").asDouble(Double.NaN), "%",
                 "≥ 90 % of ideal", atLeast(d.path("hitRatio").asDouble(Double.NaN), hitTarget));
-        row(sb, "modelled time to first token p50", runs, columns, n -> n.at("/modelledTtftMs/p50").asDouble(Double.NaN),
+        row(sb, "modelled time to first token p50", runs, columns, at("/modelledTtftMs/p50"),
                 "ms", "", null);
         double p90Target = rr.at("/modelledTtftMs/p90").asDouble(Double.NaN) / 5;
-        row(sb, "modelled time to first token p90", runs, columns, n -> n.at("/modelledTtftMs/p90").asDouble(Double.NaN),
+        row(sb, "modelled time to first token p90", runs, columns, at("/modelledTtftMs/p90"),
                 "ms", "≤ round-robin / 5", atMost(d.at("/modelledTtftMs/p90").asDouble(Double.NaN), p90Target));
-        row(sb, "modelled time to first token p99", runs, columns, n -> n.at("/modelledTtftMs/p99").asDouble(Double.NaN),
+        row(sb, "modelled time to first token p99", runs, columns, at("/modelledTtftMs/p99"),
                 "ms", "", null);
         row(sb, "of which queued p90 (waiting for a slot or KV blocks)", runs, columns,
-                n -> n.at("/queuedMs/p90").asDouble(Double.NaN), "ms", "", null);
+                at("/queuedMs/p90"), "ms", "", null);
         row(sb, "client time to first text p50 (wall clock)", runs, columns,
-                n -> n.at("/clientFirstTextMs/p50").asDouble(Double.NaN), "ms", "", null);
+                at("/clientFirstTextMs/p50"), "ms", "", null);
         row(sb, "client time to first text p90 (wall clock)", runs, columns,
-                n -> n.at("/clientFirstTextMs/p90").asDouble(Double.NaN), "ms", "", null);
-        row(sb, "total time (wall clock)", runs, columns, n -> n.path("wallSeconds").asDouble(Double.NaN), "s", "", null);
+                at("/clientFirstTextMs/p90"), "ms", "", null);
+        row(sb, "total time (wall clock)", runs, columns, at("/wallSeconds"), "s", "", null);
         row(sb, "turns sent to another instance than the turn before", runs, columns,
-                n -> n.path("turnsMoved").asDouble(Double.NaN), "", "", null);
+                at("/turnsMoved"), "", "", null);
         double busiest = d.path("busiestOverMean").asDouble(Double.NaN);
         row(sb, "busiest instance's requests / mean", runs, columns,
-                n -> n.path("busiestOverMean").asDouble(Double.NaN), "×", "≤ 1.3", atMost(busiest, 1.3));
-        row(sb, "errors", runs, columns, n -> n.path("errors").asDouble(Double.NaN), "", "0",
+                at("/busiestOverMean"), "×", "≤ 1.3", atMost(busiest, 1.3));
+        row(sb, "errors", runs, columns, at("/errors"), "", "0",
                 columns.stream().allMatch(c -> runs.path(c).path("errors").asLong(-1) == 0));
 
         JsonNode kill = fleet.path("kill");
@@ -77,7 +79,8 @@ final class FleetTable {
                     .append(ReportTable.fmt(kill.path("killedAtSeconds").asDouble(Double.NaN)))
                     .append(" s) | value | target | met |\n|---|---:|---|---|\n");
             long before = kill.path("errorsBeforeContent").asLong(-1);
-            killRow(sb, "requests in flight when it went down", kill.path("requestsInFlightAtKill").asDouble(), "", null);
+            killRow(sb, "requests in flight when it went down", kill.path("requestsInFlightAtKill").asDouble(), "",
+                    null);
             killRow(sb, "errors that reached clients before any content", before, "0", before == 0);
             killRow(sb, "of which after a 200 response head (the stream had opened)",
                     kill.path("errorsAfterHeadBeforeContent").asDouble(Double.NaN), "", null);
@@ -88,6 +91,11 @@ final class FleetTable {
             killRow(sb, "total time (s)", kill.path("wallSeconds").asDouble(Double.NaN), "", null);
         }
         return sb.toString();
+    }
+
+    /** A figure of a run, by JSON pointer; NaN when the run does not have it. */
+    private static ToDoubleFunction<JsonNode> at(String pointer) {
+        return n -> n.at(pointer).asDouble(Double.NaN);
     }
 
     /** Whether {@code value} ≥ {@code bound}; null (left blank) when either is missing. */

@@ -71,7 +71,7 @@ final class SimFleetProcess implements AutoCloseable {
         return ports.size();
     }
 
-    /** Every instance forgets its stats, request log and prefix cache, is healthy, and answers with {@code scenario}. */
+    /** Every instance forgets its stats, request log and prefix cache, is healthy and answers with {@code scenario}. */
     void resetAll(String scenario) throws IOException {
         for (int i = 0; i < ports.size(); i++) {
             fault(i, "none");
