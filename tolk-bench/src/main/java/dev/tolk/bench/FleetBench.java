@@ -144,7 +144,7 @@ final class FleetBench {
                     settings.concurrency(), settings::thinkMillis, null);
             ObjectNode summary = summary(r, allStats(fleet));
             summary.put("route", "direct, session mod " + fleet.size() + ", unlimited KV, no max-num-seqs");
-            summary.put("turnsMoved", turnsMoved(fleet));
+            placement(summary, r, fleet);
             return summary;
         }
     }
@@ -185,7 +185,7 @@ final class FleetBench {
                 summary = summary(r, allStats(fleet));
             }
             summary.put("policy", policy);
-            summary.put("turnsMoved", turnsMoved(fleet));
+            placement(summary, r, fleet);
             summary.put("gatewayCpuSeconds", gateway.sample().cpuMillis() / 1000.0);
             return summary;
         }
@@ -246,10 +246,10 @@ final class FleetBench {
     }
 
     /**
-     * Turns served by another instance than the session's turn before (its cache left behind), from the instances'
-     * request logs: the session is named in its first user message, the turn is one more than its tool results.
+     * Where each turn was served, from the instances' request logs: the session is named in its first user message,
+     * the turn is one more than its tool results. Session → turn → instance.
      */
-    static int turnsMoved(SimFleetProcess fleet) throws IOException {
+    static Map<Integer, TreeMap<Integer, Integer>> servedBy(SimFleetProcess fleet) throws IOException {
         Map<Integer, TreeMap<Integer, Integer>> where = new HashMap<>();
         for (int i = 0; i < fleet.size(); i++) {
             for (JsonNode entry : fleet.requests(i)) {
@@ -268,15 +268,51 @@ final class FleetBench {
                 where.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new TreeMap<>()).put(turn, i);
             }
         }
+        return where;
+    }
+
+    /**
+     * How sessions moved between instances: {@code turnsMoved}, turns served by another instance than the session's
+     * turn before (its cache left behind); {@code turnsAwayFromHome}, turns served elsewhere than the instance that
+     * served most of the session's turns; and of those, {@code awayWhileHomeHadFreeSlot}: the home instance had fewer
+     * than {@code max-num-seqs} requests in flight (as the client saw them) when the turn was sent, so it would not
+     * have queued there.
+     */
+    void placement(ObjectNode summary, SessionReplay.Result r, SimFleetProcess fleet) throws IOException {
+        Map<Integer, TreeMap<Integer, Integer>> where = servedBy(fleet);
         int moved = 0;
-        for (TreeMap<Integer, Integer> turns : where.values()) {
+        int away = 0;
+        int awayFree = 0;
+        Map<Integer, Integer> home = new HashMap<>();
+        for (Map.Entry<Integer, TreeMap<Integer, Integer>> e : where.entrySet()) {
             Integer before = null;
-            for (int instance : turns.values()) {
+            int[] count = new int[fleet.size()];
+            for (int instance : e.getValue().values()) {
                 moved += before != null && before != instance ? 1 : 0;
                 before = instance;
+                count[instance]++;
             }
+            int best = 0;
+            for (int i = 1; i < count.length; i++) {
+                best = count[i] > count[best] ? i : best;
+            }
+            home.put(e.getKey(), best);
         }
-        return moved;
+        for (SessionReplay.Outcome o : r.outcomes()) {
+            Integer served = where.getOrDefault(o.session(), new TreeMap<>()).get(o.turn());
+            Integer h = home.get(o.session());
+            if (served == null || h == null || served.equals(h)) {
+                continue;
+            }
+            away++;
+            long busyAtHome = r.outcomes().stream().filter(x -> h.equals(
+                    where.getOrDefault(x.session(), new TreeMap<>()).get(x.turn())) && x.startNanos() <= o.startNanos()
+                    && x.startNanos() + x.totalNanos() > o.startNanos()).count();
+            awayFree += settings.maxNumSeqs() > 0 && busyAtHome < settings.maxNumSeqs() ? 1 : 0;
+        }
+        summary.put("turnsMoved", moved);
+        summary.put("turnsAwayFromHome", away);
+        summary.put("awayWhileHomeHadFreeSlot", awayFree);
     }
 
     private static JsonNode[] allStats(SimFleetProcess fleet) throws IOException {

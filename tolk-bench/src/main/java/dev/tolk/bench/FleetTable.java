@@ -66,6 +66,8 @@ final class FleetTable {
         row(sb, "total time (wall clock)", runs, columns, at("/wallSeconds"), "s", "", null);
         row(sb, "turns sent to another instance than the turn before", runs, columns,
                 at("/turnsMoved"), "", "", null);
+        row(sb, "turns away from the session's usual instance while it had a free slot", runs, columns,
+                at("/awayWhileHomeHadFreeSlot"), "", "", null);
         double busiest = d.path("busiestOverMean").asDouble(Double.NaN);
         row(sb, "busiest instance's requests / mean", runs, columns,
                 at("/busiestOverMean"), "×", "≤ 1.3", atMost(busiest, 1.3));

@@ -53,6 +53,10 @@ class QuickFleetBenchEndToEndTest {
             assertThat(r.path("busiestOverMean").asDouble()).as(run.getKey()).isGreaterThanOrEqualTo(1.0);
             assertThat(r.path("wallSeconds").asDouble()).as(run.getKey()).isPositive();
         }
+        // pinned sessions and unbounded affinity never move a session; the request logs say where each turn went
+        assertThat(runs.at("/ideal/turnsMoved").asInt(-1)).isZero();
+        assertThat(runs.at("/affinity/turnsMoved").asInt(-1)).isZero();
+        assertThat(runs.at("/round-robin/turnsAwayFromHome").asInt(-1)).isGreaterThanOrEqualTo(0);
         JsonNode kill = result.at("/fleet/kill");
         assertThat(kill.path("policy").asText()).isEqualTo("bounded-affinity");
         assertThat(kill.path("killedInstance").asInt(-1)).isBetween(0, settings.instances() - 1);
