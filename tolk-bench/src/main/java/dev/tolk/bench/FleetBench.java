@@ -176,8 +176,8 @@ final class FleetBench {
                     settings::thinkMillis, halfway);
             ObjectNode summary;
             if (kill) {
-                if (killed.get() instanceof Integer i) {
-                    fleet.fault(i, "none"); // back up, so its stats can be read
+                if (killed.get() instanceof Killed k) {
+                    fleet.fault(k.instance(), "none"); // back up, so its stats can be read
                 }
                 summary = summary(r, allStats(fleet));
                 killSummary(summary, r, killed.get());
@@ -191,7 +191,7 @@ final class FleetBench {
         }
     }
 
-    /** Takes down the instance with the most requests in flight; its index, or the exception that stopped it. */
+    /** Takes down the instance with the most requests in flight: {@link Killed}, or the exception that stopped it. */
     private Object killBusiest(SimFleetProcess fleet) {
         try {
             int busiest = 0;
@@ -205,17 +205,21 @@ final class FleetBench {
             }
             fleet.fault(busiest, "down");
             System.err.printf("bench fleet: instance %d (%d requests in flight) is down%n", busiest, most);
-            return busiest;
+            return new Killed(busiest, most);
         } catch (IOException | RuntimeException e) {
             return e;
         }
     }
 
+    /** The instance taken down and the requests it had in flight then. */
+    private record Killed(int instance, long active) {}
+
     private void killSummary(ObjectNode summary, SessionReplay.Result r, Object killed) {
-        if (!(killed instanceof Integer)) {
+        if (!(killed instanceof Killed)) {
             harnessErrors.add("fleet kill: the instance was not taken down: " + killed);
         }
-        summary.put("killedInstance", killed instanceof Integer i ? i.intValue() : -1);
+        summary.put("killedInstance", killed instanceof Killed k ? k.instance() : -1);
+        summary.put("requestsOnKilledInstance", killed instanceof Killed k ? k.active() : -1);
         summary.put("killedAtSeconds", r.actionAtNanos() / 1e9);
         long inFlight = r.outcomes().stream().filter(o -> o.startNanos() <= r.actionAtNanos()
                 && o.startNanos() + o.totalNanos() >= r.actionAtNanos()).count();

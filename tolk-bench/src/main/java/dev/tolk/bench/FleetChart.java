@@ -69,11 +69,11 @@ final class FleetChart {
         p.add(new BenchChart.Panel("Total time, wall clock (s)", labels,
                 List.of(perRun(runs, names, n -> n.path("wallSeconds").asDouble(Double.NaN))), Double.NaN, null));
         JsonNode kill = root.path("fleet").path("kill");
-        double[] killed = {kill.path("requestsInFlightAtKill").asDouble(Double.NaN),
+        double[] killed = {kill.path("requestsOnKilledInstance").asDouble(Double.NaN),
             kill.path("errorsBeforeContent").asDouble(Double.NaN),
             kill.path("errorsWhileFlowing").asDouble(Double.NaN)};
         p.add(new BenchChart.Panel("Instance killed halfway: requests, errors",
-                new String[] {"in flight", "before content", "while flowing"},
+                new String[] {"in flight on it", "before content", "while flowing"},
                 List.of(new BenchChart.Series("kill", BenchChart.TOLK, killed)), Double.NaN, null));
         return p;
     }

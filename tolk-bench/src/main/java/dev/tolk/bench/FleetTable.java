@@ -81,8 +81,10 @@ final class FleetTable {
                     .append(ReportTable.fmt(kill.path("killedAtSeconds").asDouble(Double.NaN)))
                     .append(" s) | value | target | met |\n|---|---:|---|---|\n");
             long before = kill.path("errorsBeforeContent").asLong(-1);
-            killRow(sb, "requests in flight when it went down", kill.path("requestsInFlightAtKill").asDouble(), "",
-                    null);
+            killRow(sb, "requests the instance had in flight when it went down",
+                    kill.path("requestsOnKilledInstance").asDouble(Double.NaN), "", null);
+            killRow(sb, "requests in flight in the whole fleet then",
+                    kill.path("requestsInFlightAtKill").asDouble(Double.NaN), "", null);
             killRow(sb, "errors that reached clients before any content", before, "0", before == 0);
             killRow(sb, "of which after a 200 response head (the stream had opened)",
                     kill.path("errorsAfterHeadBeforeContent").asDouble(Double.NaN), "", null);

@@ -61,6 +61,7 @@ class QuickFleetBenchEndToEndTest {
         assertThat(kill.path("policy").asText()).isEqualTo("bounded-affinity");
         assertThat(kill.path("killedInstance").asInt(-1)).isBetween(0, settings.instances() - 1);
         assertThat(kill.path("requests").asInt()).isEqualTo(settings.requests());
+        assertThat(kill.path("requestsOnKilledInstance").asLong(-1)).isGreaterThanOrEqualTo(0);
         assertThat(kill.has("errorsBeforeContent")).isTrue();
         assertThat(kill.has("errorsWhileFlowing")).isTrue();
         assertThat(kill.path("killedAtSeconds").asDouble()).isPositive();
