@@ -34,7 +34,37 @@ final class BenchChart {
     record Panel(String title, String[] categories, List<Series> series, double target, String targetLabel) {}
 
     static void write(JsonNode r, Path png) throws IOException {
-        List<Panel> panels = panels(r);
+        JsonNode m = r.path("machine");
+        String subtitle = m.path("cores").asInt() + " cores, " + m.path("javaVersion").asText() + "; simulator: "
+                + BenchSettings.STREAM_CHUNKS + "-chunk streams; medians; " + stamp(r);
+        writePanels(png, "Tolk vs. talking to the upstream directly", subtitle, panels(r), (g, width) -> {
+            legend(g, width - 260, 22);
+            JsonNode ref = r.path("concurrent").path("reference");
+            if (!ref.isMissingNode()) {
+                int x = width - 560;
+                g.setColor(REFERENCE);
+                g.fillRect(x, 22, 14, 14);
+                g.setColor(Color.BLACK);
+                g.drawString(ref.path("name").asText() + " (a hop, no translation)", x + 20, 34);
+            }
+        });
+    }
+
+    /** The run's time for a chart's subtitle, marked when it was a quick run. */
+    static String stamp(JsonNode r) {
+        return r.path("timestamp").asText().replaceAll("\\.\\d+Z$", "Z")
+                + (r.path("quick").asBoolean() ? " (QUICK run: not meaningful)" : "");
+    }
+
+    /** Something a chart draws in its header besides the title and subtitle, given the image's width. */
+    @FunctionalInterface
+    interface HeaderExtras {
+        void draw(Graphics2D g, int width);
+    }
+
+    /** Draws {@code panels} three to a row under a header of {@code title} and {@code subtitle} into {@code png}. */
+    static void writePanels(Path png, String title, String subtitle, List<Panel> panels, HeaderExtras extras)
+            throws IOException {
         int rows = (panels.size() + COLS - 1) / COLS;
         int headerH = 70;
         BufferedImage img = new BufferedImage(PANEL_W * COLS, headerH + PANEL_H * rows, BufferedImage.TYPE_INT_RGB);
@@ -45,21 +75,10 @@ final class BenchChart {
         g.fillRect(0, 0, img.getWidth(), img.getHeight());
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 20));
-        g.drawString("Tolk vs. talking to the upstream directly", 20, 30);
+        g.drawString(title, 20, 30);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-        JsonNode m = r.path("machine");
-        g.drawString(m.path("cores").asInt() + " cores, " + m.path("javaVersion").asText() + "; simulator: "
-                + BenchSettings.STREAM_CHUNKS + "-chunk streams; medians; " + r.path("timestamp").asText().replaceAll("\\.\\d+Z$", "Z")
-                + (r.path("quick").asBoolean() ? " (QUICK run: not meaningful)" : ""), 20, 52);
-        legend(g, img.getWidth() - 260, 22);
-        JsonNode ref = r.path("concurrent").path("reference");
-        if (!ref.isMissingNode()) {
-            int x = img.getWidth() - 560;
-            g.setColor(REFERENCE);
-            g.fillRect(x, 22, 14, 14);
-            g.setColor(Color.BLACK);
-            g.drawString(ref.path("name").asText() + " (a hop, no translation)", x + 20, 34);
-        }
+        g.drawString(subtitle, 20, 52);
+        extras.draw(g, img.getWidth());
         for (int i = 0; i < panels.size(); i++) {
             drawPanel(g, panels.get(i), (i % COLS) * PANEL_W, headerH + (i / COLS) * PANEL_H);
         }
