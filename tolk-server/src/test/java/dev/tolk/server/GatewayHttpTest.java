@@ -170,11 +170,7 @@ class GatewayHttpTest {
 
     @Test
     void headApiHelloIsA200WithNoBodyAndAnUnknownRouteIsLoggedWithItsPath() throws Exception {
-        var access = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("tolk.access");
-        var lines = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
-        lines.start();
-        access.addAppender(lines);
-        try {
+        withAccessLog(() -> {
             HttpResponse<String> hello = f.http.send(java.net.http.HttpRequest.newBuilder(
                     URI.create(f.tolk.baseUri() + "/api/hello"))
                     .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
@@ -182,33 +178,42 @@ class GatewayHttpTest {
             assertThat(hello.statusCode()).isEqualTo(200);
             assertThat(hello.body()).isEmpty();
             assertThat(f.get("/nowhere/x%20y").statusCode()).isEqualTo(404); // the raw path: Jetty refuses control characters
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
-                    assertThat(lines.list).extracting(e -> e.getFormattedMessage())
-                            .anySatisfy(l -> assertThat(l).contains("route=/api/hello status=200"))
-                            .anySatisfy(l -> assertThat(l).contains("route=other status=404")
-                                    .endsWith("note=path=/nowhere/x%20y")));
-        } finally {
-            access.detachAppender(lines);
-        }
+        }, lines -> assertThat(lines)
+                .anySatisfy(l -> assertThat(l).contains("route=/api/hello status=200"))
+                .anySatisfy(l -> assertThat(l).contains("route=other status=404")
+                        .endsWith("note=path=/nowhere/x%20y")));
     }
 
     @Test
     void theAccessLineNamesClaudeCodesSession() throws Exception {
+        String body = "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        withAccessLog(() -> {
+            assertThat(f.post("/v1/messages", body, "x-claude-code-session-id", "3f2a-session").statusCode())
+                    .isEqualTo(200);
+            assertThat(f.post("/v1/messages", body).statusCode()).isEqualTo(200);
+        }, lines -> assertThat(lines)
+                .anySatisfy(l -> assertThat(l).contains("route=/v1/messages status=200")
+                        .contains(" session=3f2a-session"))
+                .anySatisfy(l -> assertThat(l).contains("route=/v1/messages status=200")
+                        .doesNotContain("session=")));
+    }
+
+    @FunctionalInterface
+    private interface Traffic {
+        void send() throws Exception;
+    }
+
+    /** Sends {@code traffic} with the access log captured, then waits (5 s at most) until its lines pass {@code check}. */
+    private static void withAccessLog(Traffic traffic, java.util.function.Consumer<List<String>> check)
+            throws Exception {
         var access = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("tolk.access");
         var lines = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
         lines.start();
         access.addAppender(lines);
         try {
-            String body = "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-            assertThat(f.post("/v1/messages", body, "x-claude-code-session-id", "3f2a-session").statusCode())
-                    .isEqualTo(200);
-            assertThat(f.post("/v1/messages", body).statusCode()).isEqualTo(200);
+            traffic.send();
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
-                    assertThat(lines.list).extracting(e -> e.getFormattedMessage())
-                            .anySatisfy(l -> assertThat(l).contains("route=/v1/messages status=200")
-                                    .contains(" session=3f2a-session"))
-                            .anySatisfy(l -> assertThat(l).contains("route=/v1/messages status=200")
-                                    .doesNotContain("session=")));
+                    check.accept(List.copyOf(lines.list).stream().map(e -> e.getFormattedMessage()).toList()));
         } finally {
             access.detachAppender(lines);
         }

@@ -76,43 +76,8 @@ class ThreadsGatewayTest {
     }
 
     /** A non-streaming answer, or a stream folded into id, tool_use id and text. */
-    private record Reply(String id, String toolUseId, String text, String raw) {}
-
-    private static Reply reply(HttpResponse<String> r) throws Exception {
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        if (r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream")) {
-            String id = null;
-            String toolUseId = null;
-            StringBuilder text = new StringBuilder();
-            for (String line : r.body().split("\n")) {
-                if (!line.startsWith("data: ")) {
-                    continue;
-                }
-                JsonNode e = JSON.readTree(line.substring(6));
-                switch (e.path("type").asText()) {
-                    case "message_start" -> id = e.get("message").get("id").asText();
-                    case "content_block_start" -> {
-                        if (e.get("content_block").get("type").asText().equals("tool_use")) {
-                            toolUseId = e.get("content_block").get("id").asText();
-                        }
-                    }
-                    case "content_block_delta" -> text.append(e.get("delta").path("text").asText(""));
-                    default -> { }
-                }
-            }
-            return new Reply(id, toolUseId, text.toString(), r.body());
-        }
-        JsonNode m = JSON.readTree(r.body());
-        String toolUseId = null;
-        StringBuilder text = new StringBuilder();
-        for (JsonNode b : m.get("content")) {
-            if (b.get("type").asText().equals("tool_use")) {
-                toolUseId = b.get("id").asText();
-            } else if (b.get("type").asText().equals("text")) {
-                text.append(b.get("text").asText());
-            }
-        }
-        return new Reply(m.get("id").asText(), toolUseId, text.toString(), r.body());
+    private static MessageReply reply(HttpResponse<String> r) throws Exception {
+        return MessageReply.of(r);
     }
 
     private static void assertThreadError(HttpResponse<String> r, int status, String type, String code)
@@ -139,10 +104,10 @@ class ThreadsGatewayTest {
     @ValueSource(booleans = {false, true})
     void aContinueReachesVllmAsTheWholeConversation(boolean stream) throws Exception {
         f.sim.loadScenario(SCENARIO);
-        Reply first = reply(post(create(stream, "What is the weather in Oslo?")));
+        MessageReply first = reply(post(create(stream, "What is the weather in Oslo?")));
         assertThat(first.toolUseId()).isNotNull();
 
-        Reply second = reply(post(toolResultContinue(stream, first.id(), first.toolUseId())));
+        MessageReply second = reply(post(toolResultContinue(stream, first.id(), first.toolUseId())));
         assertThat(second.text()).isEqualTo("It is sunny in Oslo.");
 
         JsonNode sent = lastChatRequest();
@@ -158,7 +123,7 @@ class ThreadsGatewayTest {
         assertThat(sent.path("stream").asBoolean(false)).isEqualTo(stream);
 
         // and a third turn, continuing the second reply, carries all five messages
-        Reply third = reply(post(textContinue(second.id(), "Thanks! And Oslo tomorrow?")));
+        MessageReply third = reply(post(textContinue(second.id(), "Thanks! And Oslo tomorrow?")));
         assertThat(third.id()).startsWith("msg_");
         assertThat(lastChatRequest().get("messages")).hasSize(6);
     }
@@ -171,7 +136,7 @@ class ThreadsGatewayTest {
     @Test
     void aReplyContinuedTwiceIsAlreadyContinued() throws Exception {
         f.sim.loadScenario(SCENARIO);
-        Reply first = reply(post(create(false, "What is the weather in Oslo?")));
+        MessageReply first = reply(post(create(false, "What is the weather in Oslo?")));
         reply(post(toolResultContinue(false, first.id(), first.toolUseId())));
         assertThreadError(post(toolResultContinue(false, first.id(), first.toolUseId())), 400,
                 "invalid_request_error", "thread_already_continued");
@@ -187,7 +152,7 @@ class ThreadsGatewayTest {
                   - match: {lastUserText: slow}
                     reply: {text: 'one two three four five six', chunks: 6, chunkDelayMs: 150}
                 """);
-        Reply first = reply(post(create(false, "hello")));
+        MessageReply first = reply(post(create(false, "hello")));
         ObjectNode slow = textContinue(first.id(), "slow please");
         slow.put("stream", true);
         CompletableFuture<HttpResponse<String>> inFlight = f.http.sendAsync(HttpRequest.newBuilder(
@@ -197,7 +162,7 @@ class ThreadsGatewayTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> f.sim.stats().active() == 1);
         assertThreadError(post(textContinue(first.id(), "another")), 400, "invalid_request_error",
                 "thread_continue_in_flight");
-        Reply done = reply(inFlight.get());
+        MessageReply done = reply(inFlight.get());
         assertThat(done.text()).isEqualTo("one two three four five six");
         assertThreadError(post(textContinue(first.id(), "another")), 400, "invalid_request_error",
                 "thread_already_continued");
@@ -205,7 +170,7 @@ class ThreadsGatewayTest {
 
     @Test
     void aChangedModelOrSystemIsAFingerprintMismatch() throws Exception {
-        Reply first = reply(post(create(false, "hello")));
+        MessageReply first = reply(post(create(false, "hello")));
         ObjectNode changed = textContinue(first.id(), "again");
         changed.put("model", "claude-haiku-4-5").put("system", "Something else.");
         HttpResponse<String> r = post(changed);
@@ -244,10 +209,10 @@ class ThreadsGatewayTest {
                     times: 1
                     reply: {error: {status: 500, message: boom}}
                 """);
-        Reply first = reply(post(create(false, "hello")));
+        MessageReply first = reply(post(create(false, "hello")));
         HttpResponse<String> failed = post(textContinue(first.id(), "fail now"));
         assertThat(failed.statusCode()).isEqualTo(500);
-        Reply retried = reply(post(textContinue(first.id(), "fail now"))); // the rule retired: vLLM answers
+        MessageReply retried = reply(post(textContinue(first.id(), "fail now"))); // the rule retired: vLLM answers
         assertThat(retried.text()).isEqualTo("You said: fail now");
     }
 
@@ -259,14 +224,14 @@ class ThreadsGatewayTest {
                     times: 1
                     reply: {text: 'a b c d e f', chunks: 6, fault: {type: eof, afterChunks: 2}}
                 """);
-        Reply first = reply(post(create(false, "hello")));
+        MessageReply first = reply(post(create(false, "hello")));
         ObjectNode cut = textContinue(first.id(), "cut me");
         cut.put("stream", true);
         HttpResponse<String> r = post(cut);
         assertThat(r.body()).contains("event: error").doesNotContain("message_stop");
         String cutId = reply(r).id();
         assertThreadError(post(textContinue(cutId, "next")), 404, "not_found_error", "thread_not_found");
-        Reply again = reply(post(textContinue(first.id(), "not cut now")));
+        MessageReply again = reply(post(textContinue(first.id(), "not cut now")));
         assertThat(again.text()).isEqualTo("You said: not cut now");
         JsonNode sent = lastChatRequest().get("messages"); // system, user, assistant, user: the cut turn is not in it
         assertThat(sent).hasSize(4);
@@ -275,7 +240,7 @@ class ThreadsGatewayTest {
 
     @Test
     void countTokensWithAThreadCountsTheWholeConversation() throws Exception {
-        Reply first = reply(post(create(false, "The secret word is " + "banana ".repeat(50))));
+        MessageReply first = reply(post(create(false, "The secret word is " + "banana ".repeat(50))));
         ObjectNode count = textContinue(first.id(), "hi");
         count.remove("max_tokens");
         HttpResponse<String> withThread = f.post("/v1/messages/count_tokens", count.toString());

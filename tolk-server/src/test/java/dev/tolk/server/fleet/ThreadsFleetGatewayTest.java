@@ -10,6 +10,7 @@ import dev.tolk.core.dispatch.Fleet;
 import dev.tolk.core.dispatch.RetryBudget;
 import dev.tolk.core.dispatch.RoutingHint;
 import dev.tolk.core.dispatch.RoutingPolicy;
+import dev.tolk.server.MessageReply;
 import dev.tolk.server.TolkServer;
 import dev.tolk.sim.RequestLog;
 import dev.tolk.sim.SimFault;
@@ -68,40 +69,9 @@ class ThreadsFleetGatewayTest {
 
     private static Reply send(FleetFixture f, TolkServer t, String session, JsonNode body) throws Exception {
         HttpResponse<String> r = f.send(t, session, body.toString());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        MessageReply m = MessageReply.of(r);
         assertThat(r.body()).doesNotContain("\"type\":\"error\"");
-        String id = null;
-        String toolUseId = null;
-        StringBuilder text = new StringBuilder();
-        if (r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream")) {
-            for (String line : r.body().split("\n")) {
-                if (!line.startsWith("data: ")) {
-                    continue;
-                }
-                JsonNode e = JSON.readTree(line.substring(6));
-                switch (e.path("type").asText()) {
-                    case "message_start" -> id = e.get("message").get("id").asText();
-                    case "content_block_start" -> {
-                        if (e.get("content_block").get("type").asText().equals("tool_use")) {
-                            toolUseId = e.get("content_block").get("id").asText();
-                        }
-                    }
-                    case "content_block_delta" -> text.append(e.get("delta").path("text").asText(""));
-                    default -> { }
-                }
-            }
-        } else {
-            JsonNode m = JSON.readTree(r.body());
-            id = m.get("id").asText();
-            for (JsonNode b : m.get("content")) {
-                if (b.get("type").asText().equals("tool_use")) {
-                    toolUseId = b.get("id").asText();
-                } else if (b.get("type").asText().equals("text")) {
-                    text.append(b.get("text").asText());
-                }
-            }
-        }
-        return new Reply(id, toolUseId, text.toString(), f.servedBy(r));
+        return new Reply(m.id(), m.toolUseId(), m.text(), f.servedBy(r));
     }
 
     /** The last chat request simulator {@code sim} received. */
