@@ -36,6 +36,7 @@ public final class TolkServer implements AutoCloseable {
     private final Upstreams upstreams;
     private final FleetMonitor monitor;
     private final GatewayHandler handler;
+    private final AccessLog accessLog;
 
     private TolkServer(GatewayConfig config) {
         if (!config.isLoopback() && config.apiKeys().isEmpty() && !config.allowUnauthenticated()) {
@@ -70,7 +71,8 @@ public final class TolkServer implements AutoCloseable {
         server.addConnector(connector);
         // the front door, outermost first: idle timeouts, the exchange and its access line, client keys, the routes
         Handler routes = config.apiKeys().isEmpty() ? handler : new ClientAuthentication(handler, config.apiKeys());
-        server.setHandler(new ClientTimeouts(new AccessLog(routes, metrics), config.headerTimeout(),
+        accessLog = new AccessLog(routes, metrics);
+        server.setHandler(new ClientTimeouts(accessLog, config.headerTimeout(),
                 config.upstreamTimeout().plus(Duration.ofMinutes(1))));
         server.setStopTimeout(config.shutdownGrace().toMillis() + 3000);
     }
@@ -118,6 +120,11 @@ public final class TolkServer implements AutoCloseable {
     public URI baseUri() {
         String h = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
         return URI.create("http://" + h + ":" + port());
+    }
+
+    /** Tells {@code listener} of every request that ends from now on (the ledger, the session numbers). */
+    public void addRequestListener(dev.tolk.server.http.RequestListener listener) {
+        accessLog.addListener(listener);
     }
 
     public GatewayConfig config() {

@@ -198,6 +198,35 @@ class GatewayHttpTest {
                         .doesNotContain("session=")));
     }
 
+    @Test
+    void everyEndedRequestReachesTheListenersWithItsKeySessionUpstreamAndUsage() throws Exception {
+        try (GatewayFixture g = new GatewayFixture(SimOptions.defaults(), c -> c.withApiKeys(List.of("k-one", "k-two")))) {
+            var seen = new java.util.concurrent.LinkedBlockingQueue<dev.tolk.server.http.FinishedRequest>();
+            g.tolk.addRequestListener(seen::add);
+            String body = "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            assertThat(g.post("/v1/messages", body, "x-api-key", "k-two", "x-claude-code-session-id", "s-1")
+                    .statusCode()).isEqualTo(200);
+            var r = seen.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r).isNotNull();
+            assertThat(r.messages()).isTrue();
+            assertThat(r.key()).isEqualTo("api-key-2");
+            assertThat(r.sessionId()).isEqualTo("s-1");
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.upstream()).isNotNull();
+            assertThat(r.inputTokens()).isPositive();
+            assertThat(r.outputTokens()).isPositive();
+            assertThat(r.ttftNanos()).isPositive();
+            assertThat(r.durationNanos()).isGreaterThanOrEqualTo(r.ttftNanos());
+            assertThat(r.startedAtEpochMillis()).isCloseTo(System.currentTimeMillis(),
+                    org.assertj.core.data.Offset.offset(60_000L));
+            assertThat(g.post("/v1/messages", body).statusCode()).isEqualTo(401);
+            var refused = seen.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(refused.status()).isEqualTo(401);
+            assertThat(refused.key()).isEqualTo("-");
+            assertThat(refused.upstream()).isNull();
+        }
+    }
+
     @FunctionalInterface
     private interface Traffic {
         void send() throws Exception;

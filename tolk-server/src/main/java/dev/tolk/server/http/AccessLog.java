@@ -3,6 +3,8 @@ package dev.tolk.server.http;
 import dev.tolk.core.anthropic.AnthropicIds;
 import dev.tolk.server.metrics.GatewayMetrics;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -19,10 +21,16 @@ public final class AccessLog extends Handler.Wrapper {
     private static final Logger ACCESS = LoggerFactory.getLogger("tolk.access");
 
     private final GatewayMetrics metrics;
+    private final List<RequestListener> listeners = new CopyOnWriteArrayList<>();
 
     public AccessLog(Handler next, GatewayMetrics metrics) {
         super(next);
         this.metrics = metrics;
+    }
+
+    /** Tells {@code listener} of every request that ends from now on ({@link FinishedRequest}). */
+    public void addListener(RequestListener listener) {
+        listeners.add(listener);
     }
 
     @Override
@@ -69,6 +77,12 @@ public final class AccessLog extends Handler.Wrapper {
                 metrics.tokens(x.upstreamModel, x.inputTokens, x.outputTokens, x.cachedTokens);
             }
         }
+        String session = x.request.getHeaders().get(MessagesEndpoint.SESSION_HEADER);
+        if (!listeners.isEmpty() && !"/metrics".equals(x.route) && !"/health".equals(x.route)) {
+            tell(new FinishedRequest(x.requestId, x.startEpochMillis, x.route, x.clientKey.name(),
+                    session == null ? null : loggable(session), x.clientModel, x.upstreamModel, x.upstream, x.status,
+                    x.inputTokens, x.cachedTokens, x.outputTokens, x.ttftNanos, durationNanos, x.stopReason, x.note));
+        }
         if (ACCESS.isInfoEnabled() && !"/metrics".equals(x.route)) {
             StringBuilder line = new StringBuilder(256).append("request_id=").append(x.requestId)
                     .append(" route=").append(x.route).append(" status=").append(x.status)
@@ -79,7 +93,9 @@ public final class AccessLog extends Handler.Wrapper {
                     .append(" cached=").append(x.cachedTokens).append(" stop=").append(x.stopReason)
                     .append(" duration_ms=");
             millis(line, durationNanos);
-            String session = x.request.getHeaders().get(MessagesEndpoint.SESSION_HEADER);
+            if (x.clientKey != dev.tolk.core.keys.ClientKey.ANONYMOUS) {
+                line.append(" key=").append(x.clientKey.name());
+            }
             if (session != null) {
                 line.append(" session=").append(loggable(session));
             }
@@ -87,6 +103,16 @@ public final class AccessLog extends Handler.Wrapper {
                 line.append(" note=").append(x.note);
             }
             ACCESS.info(line.toString());
+        }
+    }
+
+    private void tell(FinishedRequest r) {
+        for (RequestListener l : listeners) {
+            try {
+                l.finished(r);
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(AccessLog.class).warn("a request listener failed", e);
+            }
         }
     }
 

@@ -21,20 +21,28 @@ final class ApiKeys {
         return !digests.isEmpty();
     }
 
+    /** Whether the presented credential is one of the keys. */
     boolean accepts(String xApiKey, String authorization) {
+        return match(xApiKey, authorization) >= 0;
+    }
+
+    /** The position of the presented key among the configured ones (0 for the first), or -1. */
+    int match(String xApiKey, String authorization) {
         String presented = xApiKey;
         if (presented == null && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             presented = authorization.substring(7).strip();
         }
         if (presented == null) {
-            return false;
+            return -1;
         }
         byte[] d = sha256(presented);
-        boolean ok = false;
-        for (byte[] k : digests) {
-            ok |= MessageDigest.isEqual(k, d);
+        int found = -1;
+        for (int i = 0; i < digests.size(); i++) {
+            if (MessageDigest.isEqual(digests.get(i), d)) {
+                found = i;
+            }
         }
-        return ok;
+        return found;
     }
 
     private static byte[] sha256(String s) {

@@ -18,6 +18,11 @@ final class Exchange extends Request.Wrapper implements Callback {
     private final AccessLog log;
     private volatile boolean detached;
     final long startNanos = System.nanoTime();
+    final long startEpochMillis = System.currentTimeMillis();
+    /** The key the request came with; set by {@link ClientAuthentication}. */
+    dev.tolk.core.keys.ClientKey clientKey = dev.tolk.core.keys.ClientKey.ANONYMOUS;
+    /** The name of the upstream the latest attempt went to, or null. */
+    String upstream;
     String route;
     String clientModel;
     String upstreamModel;

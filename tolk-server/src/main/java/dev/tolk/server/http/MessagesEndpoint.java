@@ -191,6 +191,7 @@ final class MessagesEndpoint {
 
     private Call open(Exchange x, Attempt attempt) {
         int u = attempt.upstream();
+        x.upstream = upstreams.name(u);
         var load = upstreams.fleet().member(u).load();
         load.begin();
         java.util.function.IntConsumer done = status -> {
