@@ -3,6 +3,8 @@ package dev.tolk.server;
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.server.http.AccessLog;
+import dev.tolk.server.http.AdminAccess;
+import dev.tolk.server.http.AdminSessions;
 import dev.tolk.server.http.ClientAuthentication;
 import dev.tolk.server.http.ClientTimeouts;
 import dev.tolk.server.http.GatewayHandler;
@@ -37,6 +39,7 @@ public final class TolkServer implements AutoCloseable {
     private final FleetMonitor monitor;
     private final GatewayHandler handler;
     private final AccessLog accessLog;
+    private final AdminSessions adminSessions;
 
     private TolkServer(GatewayConfig config) {
         if (!config.isLoopback() && config.apiKeys().isEmpty() && !config.allowUnauthenticated()) {
@@ -71,7 +74,8 @@ public final class TolkServer implements AutoCloseable {
         server.addConnector(connector);
         // the front door, outermost first: idle timeouts, the exchange and its access line, client keys, the routes
         Handler routes = config.apiKeys().isEmpty() ? handler : new ClientAuthentication(handler, config.apiKeys());
-        accessLog = new AccessLog(routes, metrics);
+        adminSessions = new AdminSessions(config.adminKey(), System::nanoTime);
+        accessLog = new AccessLog(new AdminAccess(routes, adminSessions, config.isLoopback()), metrics);
         server.setHandler(new ClientTimeouts(accessLog, config.headerTimeout(),
                 config.upstreamTimeout().plus(Duration.ofMinutes(1))));
         server.setStopTimeout(config.shutdownGrace().toMillis() + 3000);
@@ -120,6 +124,11 @@ public final class TolkServer implements AutoCloseable {
     public URI baseUri() {
         String h = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
         return URI.create("http://" + h + ":" + port());
+    }
+
+    /** The admin key and the dashboard's login sessions ({@code /admin/…}, {@code /dashboard}). */
+    public AdminSessions adminSessions() {
+        return adminSessions;
     }
 
     /** Tells {@code listener} of every request that ends from now on (the ledger, the session numbers). */

@@ -54,6 +54,8 @@ public final class ConfigCommand implements Callable<Integer> {
         line("max-model-len", c.maxModelLen().isEmpty() ? "(from upstream /v1/models)" : c.maxModelLen().toString(), src);
         line("api-keys", c.apiKeys().isEmpty() ? "(none)" : c.apiKeys().stream().map(ConfigCommand::mask)
                 .collect(Collectors.joining(", ")), src);
+        line("admin-key", c.adminKey() == null ? "(none)" : mask(c.adminKey()), src);
+        line("db", c.database() == null ? "(default)" : maskUrl(c.database()), src);
         line("allow-unauthenticated", Boolean.toString(c.allowUnauthenticated()), src);
         line("reasoning-style", c.translation().reasoningStyle().name().toLowerCase().replace('_', '-'), src);
         line("inline-system", c.translation().inlineSystem().name().toLowerCase().replace('_', '-'), src);
@@ -74,6 +76,11 @@ public final class ConfigCommand implements Callable<Integer> {
 
     private static void line(String key, String value, Map<String, String> src) {
         System.out.printf("%-24s %-40s # %s%n", key + ":", value, src.getOrDefault(key, "default"));
+    }
+
+    /** A database URL with any password in it hidden: {@code postgresql://tolk:***@db/tolk}. */
+    static String maskUrl(String url) {
+        return url.replaceAll("(://[^:/@]+:)[^@]*@", "$1***@").replaceAll("(?i)(password=)[^&]*", "$1***");
     }
 
     static String mask(String secret) {

@@ -38,6 +38,14 @@ public final class GatewayOptions {
             + "env TOLK_API_KEYS.")
     List<String> apiKeys;
 
+    @Option(names = "--admin-key", description = "Require this key for /admin/… and /dashboard (env TOLK_ADMIN_KEY). "
+            + "Without one they are open on loopback and refused on any other address.")
+    String adminKey;
+
+    @Option(names = "--db", description = "The store for keys and the usage ledger: a SQLite file or a "
+            + "postgresql://… URL (env TOLK_DB_URL).")
+    String db;
+
     @Option(names = "--allow-unauthenticated", description = "Allow a non-loopback bind without client keys.")
     Boolean allowUnauthenticated;
 
@@ -65,6 +73,6 @@ public final class GatewayOptions {
     ConfigLoader.Flags toFlags() {
         return new ConfigLoader.Flags(host, port, upstream == null ? null : String.join(",", upstream), model, maps,
                 maxModelLen, apiKeys, allowUnauthenticated, reasoningStyle, inlineSystem, pdf, textToolCalls,
-                pingInterval, logBodies, config, routing, loadBound);
+                pingInterval, logBodies, config, routing, loadBound, adminKey, db);
     }
 }

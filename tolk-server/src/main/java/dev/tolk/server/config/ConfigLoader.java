@@ -46,6 +46,9 @@ import java.util.Set;
  *   <tr><td>models (list of {match, upstream})</td><td>--map GLOB=MODEL</td><td>—</td><td>none</td></tr>
  *   <tr><td>max-model-len (map)</td><td>--max-model-len MODEL=N</td><td>—</td><td>from /v1/models</td></tr>
  *   <tr><td>api-keys</td><td>--api-key</td><td>TOLK_API_KEYS (comma list)</td><td>none</td></tr>
+ *   <tr><td>admin-key (the admin API and the dashboard)</td><td>--admin-key</td><td>TOLK_ADMIN_KEY</td>
+ *       <td>none: open on loopback, refused elsewhere</td></tr>
+ *   <tr><td>db (a SQLite file or a postgresql:// URL)</td><td>--db</td><td>TOLK_DB_URL</td><td>the default store</td></tr>
  *   <tr><td>allow-unauthenticated</td><td>--allow-unauthenticated</td><td>—</td><td>false</td></tr>
  *   <tr><td>reasoning-style</td><td>--reasoning-style</td><td>TOLK_REASONING_STYLE</td><td>auto</td></tr>
  *   <tr><td>inline-system</td><td>--inline-system</td><td>—</td><td>fold-into-user</td></tr>
@@ -69,7 +72,7 @@ public final class ConfigLoader {
             "text-tool-calls", "replay-thinking", "ping-interval-seconds", "max-body-bytes", "log-bodies",
             "shutdown-grace-seconds", "connect-timeout-seconds", "upstream-timeout-seconds", "header-timeout-seconds",
             "upstreams", "routing", "load-bound", "failover-retries", "health-probe-seconds",
-            "thread-memory-mib");
+            "thread-memory-mib", "admin-key", "db");
     private static final Set<String> UPSTREAM_KEYS = Set.of("url", "name", "protocol", "api-key-env", "weight",
             "models");
 
@@ -81,10 +84,10 @@ public final class ConfigLoader {
                         List<String> maxModelLen, List<String> apiKeys, Boolean allowUnauthenticated,
                         String reasoningStyle, String inlineSystem, String pdf, Boolean textToolCalls,
                         Integer pingIntervalSeconds, Boolean logBodies, Path config, String routing,
-                        Double loadBound) {
+                        Double loadBound, String adminKey, String db) {
         public static Flags none() {
             return new Flags(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                    null, null);
+                    null, null, null, null);
         }
     }
 
@@ -195,6 +198,8 @@ public final class ConfigLoader {
         if (threadMib < 0) {
             throw new ConfigException("thread-memory-mib must be at least 0");
         }
+        String adminKey = pick("admin-key", f.adminKey(), "TOLK_ADMIN_KEY", file, null);
+        String db = pick("db", f.db(), "TOLK_DB_URL", file, null);
         GatewayConfig c = GatewayConfig.builder().host(host).port(port).upstreams(upstreams).upstreamSim(sim)
                 .upstreamApiKey(key).routing(routing).loadBound(loadBound).failoverRetries(failoverRetries)
                 .probeInterval(Duration.ofSeconds(probeSeconds)).defaultModel(model).routes(routes).maxModelLen(lens)
@@ -204,6 +209,8 @@ public final class ConfigLoader {
                 .connectTimeout(Duration.ofSeconds(connectTimeout)).upstreamTimeout(Duration.ofSeconds(upstreamTimeout))
                 .headerTimeout(Duration.ofSeconds(headerTimeout))
                 .threadMemoryBytes((long) threadMib << 20)
+                .adminKey(adminKey == null || adminKey.isBlank() ? null : adminKey)
+                .database(db == null || db.isBlank() ? null : db)
                 .build();
         return new Loaded(c, Map.copyOf(sources), List.copyOf(warnings));
     }
@@ -298,7 +305,8 @@ public final class ConfigLoader {
                         + String.join(", ", YAML_KEYS.stream().sorted().toList()));
             }
         }
-        if ((root.has("upstream-api-key") || root.has("api-keys")) && othersCanRead(path)) {
+        if ((root.has("upstream-api-key") || root.has("api-keys") || root.has("admin-key"))
+                && othersCanRead(path)) {
             warnings.add("config file " + path + " holds keys and is readable by other users; run: chmod 600 " + path);
         }
         return root;

@@ -48,7 +48,9 @@ public record GatewayConfig(
         double loadBound,
         Duration probeInterval,
         int failoverRetries,
-        long threadMemoryBytes) {
+        long threadMemoryBytes,
+        String adminKey,
+        String database) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8484;
@@ -103,6 +105,8 @@ public record GatewayConfig(
         b.probeInterval = probeInterval;
         b.failoverRetries = failoverRetries;
         b.threadMemoryBytes = threadMemoryBytes;
+        b.adminKey = adminKey;
+        b.database = database;
         return b;
     }
 
@@ -201,6 +205,8 @@ public record GatewayConfig(
         private Duration probeInterval = Duration.ofSeconds(2);
         private int failoverRetries = 1;
         private long threadMemoryBytes = DEFAULT_THREAD_MEMORY_MIB << 20;
+        private String adminKey;
+        private String database;
 
         private Builder() {}
 
@@ -215,6 +221,10 @@ public record GatewayConfig(
         public Builder probeInterval(Duration v) { probeInterval = v; return this; }
         public Builder failoverRetries(int v) { failoverRetries = v; return this; }
         public Builder threadMemoryBytes(long v) { threadMemoryBytes = v; return this; }
+        /** The key for {@code /admin/…} and {@code /dashboard}; null: open on loopback, refused elsewhere. */
+        public Builder adminKey(String v) { adminKey = v; return this; }
+        /** {@code --db}: a SQLite file path or a {@code postgresql://…} URL; null: the default store. */
+        public Builder database(String v) { database = v; return this; }
         public Builder upstreamSim(boolean v) { upstreamSim = v; return this; }
         public Builder upstreamApiKey(String v) { upstreamApiKey = v; return this; }
         public Builder defaultModel(String v) { defaultModel = v; return this; }
@@ -235,7 +245,7 @@ public record GatewayConfig(
             return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes,
                     maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies,
                     shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout, upstreams, routing, loadBound,
-                    probeInterval, failoverRetries, threadMemoryBytes);
+                    probeInterval, failoverRetries, threadMemoryBytes, adminKey, database);
         }
     }
 
