@@ -86,7 +86,8 @@ class ContainerImageTest {
         JsonNode c = config.path("config");
         assertThat(c.path("ExposedPorts").has(GatewayConfig.DEFAULT_PORT + "/tcp"))
                 .as("exposed ports %s", c.path("ExposedPorts")).isTrue();
-        assertThat(env(c)).containsEntry("TOLK_HOST", "0.0.0.0").containsEntry("MALLOC_ARENA_MAX", "2");
+        assertThat(env(c)).containsEntry("TOLK_HOST", "0.0.0.0").containsEntry("MALLOC_ARENA_MAX", "2")
+                .containsEntry("XDG_DATA_HOME", "/data");
         Matcher user = Pattern.compile("(\\d+):(\\d+)").matcher(c.path("User").asText());
         assertThat(user.matches()).as("numeric uid:gid, got '%s'", c.path("User").asText()).isTrue();
         assertThat(Integer.parseInt(user.group(1))).isPositive();
@@ -106,11 +107,15 @@ class ContainerImageTest {
     @Test
     void theLayersHoldTheGatewaysClassesAndEveryJarOfItsClasspath() throws Exception {
         List<String> files = new ArrayList<>();
+        List<String> verbose = new ArrayList<>();
         for (JsonNode layer : manifest.path("layers")) {
             assertThat(layer.path("mediaType").asText()).isEqualTo(OCI_LAYER);
-            files.addAll(run(List.of("tar", "--warning=no-unknown-keyword", "-tzf",
-                    blob(layer.path("digest").asText()).toString())));
+            String blob = blob(layer.path("digest").asText()).toString();
+            files.addAll(run(List.of("tar", "--warning=no-unknown-keyword", "-tzf", blob)));
+            verbose.addAll(run(List.of("tar", "--warning=no-unknown-keyword", "-tvzf", blob)));
         }
+        // the default store's directory (XDG_DATA_HOME): writable by the image's user, who owns nothing else
+        assertThat(verbose).anyMatch(l -> l.startsWith("drwxrwxrwx") && l.matches(".* /?data/?$"));
         assertThat(config.path("rootfs").path("diff_ids")).hasSameSizeAs(manifest.path("layers"));
         assertThat(files).contains("app/classes/dev/tolk/server/cli/TolkMain.class",
                 "app/resources/logback.xml", "app/jib-classpath-file");
