@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.introspect.Annotated;
+import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.tolk.server.config.ConfigException;
 import dev.tolk.server.config.ConfigLoader;
@@ -41,6 +43,14 @@ import org.junit.jupiter.api.Test;
  */
 class KubernetesManifestsTest {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Jackson without the models' catch-all for unknown fields ({@code @JsonAnySetter}), so those fail. */
+    private static final ObjectMapper STRICT = new ObjectMapper().setAnnotationIntrospector(
+            new JacksonAnnotationIntrospector() {
+                @Override
+                public Boolean hasAnySetter(Annotated a) {
+                    return Boolean.FALSE;
+                }
+            });
     /** Files under deploy/k8s that kustomization.yaml does not apply, each for a reason written in the file. */
     private static final Set<String> NOT_APPLIED = Set.of("secret.example.yaml", "prometheus-adapter-rules.yaml");
     /** Margin between the measured shutdown and the end of terminationGracePeriodSeconds, for a slower node. */
@@ -74,6 +84,43 @@ class KubernetesManifestsTest {
         Set<String> kinds = new TreeSet<>(manifests().keySet());
         assertThat(kinds).contains("Deployment", "Service", "ConfigMap", "PodDisruptionBudget",
                 "HorizontalPodAutoscaler");
+    }
+
+    /**
+     * Each object read into the Kubernetes API's own model (fabric8's generated classes) with unknown fields refused:
+     * a misspelt or misplaced field fails here, as the API server's strict field validation would reject it.
+     */
+    @Test
+    void everyObjectReadsStrictlyIntoTheKubernetesApiModel() throws Exception {
+        Path dir = Repo.file("deploy/k8s");
+        Map<String, Class<?>> models = Map.of(
+                "apps/v1 Deployment", io.fabric8.kubernetes.api.model.apps.Deployment.class,
+                "v1 Service", io.fabric8.kubernetes.api.model.Service.class,
+                "v1 ConfigMap", io.fabric8.kubernetes.api.model.ConfigMap.class,
+                "v1 Secret", io.fabric8.kubernetes.api.model.Secret.class,
+                "policy/v1 PodDisruptionBudget", io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class,
+                "autoscaling/v2 HorizontalPodAutoscaler",
+                io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler.class);
+        List<String> read = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        for (JsonNode r : YAML.readTree(dir.resolve("kustomization.yaml").toFile()).path("resources")) {
+            files.add(dir.resolve(r.asText()));
+        }
+        files.add(dir.resolve("secret.example.yaml"));
+        for (Path f : files) {
+            for (JsonNode doc : docs(f)) {
+                String type = doc.path("apiVersion").asText() + " " + doc.path("kind").asText();
+                assertThat(models).as(f.getFileName() + ": a known API version and kind").containsKey(type);
+                STRICT.treeToValue(doc, models.get(type));
+                read.add(type);
+            }
+        }
+        assertThat(read).hasSize(6);
+        // the strict reading does refuse what the API server would
+        JsonNode typo = YAML.readTree("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n"
+                + "  template:\n    spec:\n      containers: [{name: x, readinesProbe: {httpGet: {path: /ready}}}]\n");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> STRICT.treeToValue(typo,
+                io.fabric8.kubernetes.api.model.apps.Deployment.class)).hasMessageContaining("readinesProbe");
     }
 
     @Test
