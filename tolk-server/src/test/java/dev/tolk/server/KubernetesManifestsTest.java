@@ -222,6 +222,28 @@ class KubernetesManifestsTest {
     }
 
     /**
+     * With service links on (the default), Kubernetes gives each pod {@code NAME_SERVICE_HOST}, {@code NAME_PORT=
+     * tcp://IP:PORT} and more for every Service of its namespace: the Service {@code tolk} would set {@code TOLK_PORT},
+     * the gateway's port setting, and the gateway would refuse to start. The pod turns them off.
+     */
+    @Test
+    void serviceLinksAreOffBecauseTheServicesNameWouldSetTheGatewaysPort() throws Exception {
+        Map<String, JsonNode> m = manifests();
+        JsonNode service = m.get("Service");
+        String prefix = service.at("/metadata/name").asText().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+        int port = service.at("/spec/ports/0/port").asInt();
+        String ip = "10.96.0.10";
+        Map<String, String> links = Map.of(prefix + "_SERVICE_HOST", ip, prefix + "_SERVICE_PORT", "" + port,
+                prefix + "_PORT", "tcp://" + ip + ":" + port, prefix + "_PORT_" + port + "_TCP", "tcp://" + ip + ":" + port,
+                prefix + "_PORT_" + port + "_TCP_PROTO", "tcp", prefix + "_PORT_" + port + "_TCP_PORT", "" + port,
+                prefix + "_PORT_" + port + "_TCP_ADDR", ip);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> configured(m, links))
+                .as("the links the Service would inject break the gateway's configuration")
+                .isInstanceOf(ConfigException.class).hasMessageContaining("port");
+        assertThat(m.get("Deployment").at("/spec/template/spec/enableServiceLinks").asBoolean(true)).isFalse();
+    }
+
+    /**
      * On SIGTERM the gateway closes its listener, lets open streams run for shutdown-grace-seconds, ends the rest and
      * stops. The preStop sleep comes before SIGTERM and counts against terminationGracePeriodSeconds, so
      * preStop + grace + the measured stop after the grace + a margin must fit in it, or the kubelet kills the pod
@@ -277,7 +299,7 @@ class KubernetesManifestsTest {
         try (GatewayFixture f = new GatewayFixture()) {
             String idle = f.get("/metrics").body();
             assertThat(idle).contains("# TYPE " + name + " gauge").containsPattern("(?m)^" + name + " 0\\.0$");
-            f.sim.loadScenario("rules: [{reply: {text: '" + "word ".repeat(40) + "', chunks: 40, chunkDelayMs: 50}}]");
+            f.sim.loadScenario("rules: [{reply: {text: '" + "word ".repeat(100) + "', chunks: 100, chunkDelayMs: 30}}]");
             try (Socket s = openStream(f)) {
                 assertThat(f.get("/metrics").body()).as("one stream open").containsPattern("(?m)^" + name + " 1\\.0$");
                 readUntil(s.getInputStream(), "event: message_stop");
