@@ -1,6 +1,7 @@
 package dev.tolk.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -121,6 +122,30 @@ class KubernetesManifestsTest {
                 + "  template:\n    spec:\n      containers: [{name: x, readinesProbe: {httpGet: {path: /ready}}}]\n");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> STRICT.treeToValue(typo,
                 io.fabric8.kubernetes.api.model.apps.Deployment.class)).hasMessageContaining("readinesProbe");
+    }
+
+    /** Where kubectl is installed, its built-in kustomize renders the set, with the image the kustomization names. */
+    @Test
+    void kubectlKustomizeRendersTheSetWithTheImage() throws Exception {
+        Process which = new ProcessBuilder("sh", "-c", "command -v kubectl").start();
+        assumeThat(which.waitFor()).as("kubectl on the PATH").isZero();
+        Path dir = Repo.file("deploy/k8s");
+        Process p = new ProcessBuilder("kubectl", "kustomize", dir.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        List<JsonNode> rendered = new ArrayList<>();
+        try (var it = YAML.readerFor(JsonNode.class).<JsonNode>readValues(out)) {
+            it.forEachRemaining(rendered::add);
+        }
+        assertThat(rendered).extracting(d -> d.path("kind").asText()).containsExactlyInAnyOrderElementsOf(
+                manifests().keySet());
+        JsonNode image = YAML.readTree(dir.resolve("kustomization.yaml").toFile()).at("/images/0");
+        JsonNode deployment = rendered.stream().filter(d -> d.path("kind").asText().equals("Deployment")).findFirst()
+                .orElseThrow();
+        assertThat(container(deployment).path("image").asText())
+                .isEqualTo(image.path("newName").asText() + ":" + image.path("newTag").asText());
+        assertThat(rendered).allSatisfy(d -> assertThat(d.at("/metadata/labels/app.kubernetes.io~1name").asText())
+                .isEqualTo("tolk"));
     }
 
     @Test
