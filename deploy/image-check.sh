@@ -60,5 +60,6 @@ report="$ROOT/tolk-server/target/surefire-reports/dev.tolk.server.ContainerImage
 grep -h 'Tests run' "$report" | sed 's/^/image-check: ContainerImageTest: /' >&2
 if ! grep -q 'Skipped: 0' "$report"; then
   echo "image-check: the image was inspected but not started (starting it needs root, unshare and chroot)" >&2
+  [[ "${TOLK_REQUIRE_IMAGE_RUN:-}" == 1 ]] && { echo "image-check: TOLK_REQUIRE_IMAGE_RUN=1: failing" >&2; exit 1; }
 fi
 echo "image-check: passed in $((SECONDS - started)) s ($OUT/tolk-image.tar)" >&2
