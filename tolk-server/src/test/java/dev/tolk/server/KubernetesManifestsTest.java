@@ -1,6 +1,7 @@
 package dev.tolk.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -120,7 +122,7 @@ class KubernetesManifestsTest {
         // the strict reading does refuse what the API server would
         JsonNode typo = YAML.readTree("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n"
                 + "  template:\n    spec:\n      containers: [{name: x, readinesProbe: {httpGet: {path: /ready}}}]\n");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> STRICT.treeToValue(typo,
+        assertThatThrownBy(() -> STRICT.treeToValue(typo,
                 io.fabric8.kubernetes.api.model.apps.Deployment.class)).hasMessageContaining("readinesProbe");
     }
 
@@ -255,14 +257,14 @@ class KubernetesManifestsTest {
     void serviceLinksAreOffBecauseTheServicesNameWouldSetTheGatewaysPort() throws Exception {
         Map<String, JsonNode> m = manifests();
         JsonNode service = m.get("Service");
-        String prefix = service.at("/metadata/name").asText().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+        String prefix = service.at("/metadata/name").asText().toUpperCase(Locale.ROOT).replace('-', '_');
         int port = service.at("/spec/ports/0/port").asInt();
         String ip = "10.96.0.10";
         Map<String, String> links = Map.of(prefix + "_SERVICE_HOST", ip, prefix + "_SERVICE_PORT", "" + port,
                 prefix + "_PORT", "tcp://" + ip + ":" + port, prefix + "_PORT_" + port + "_TCP", "tcp://" + ip + ":" + port,
                 prefix + "_PORT_" + port + "_TCP_PROTO", "tcp", prefix + "_PORT_" + port + "_TCP_PORT", "" + port,
                 prefix + "_PORT_" + port + "_TCP_ADDR", ip);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> configured(m, links))
+        assertThatThrownBy(() -> configured(m, links))
                 .as("the links the Service would inject break the gateway's configuration")
                 .isInstanceOf(ConfigException.class).hasMessageContaining("port");
         assertThat(m.get("Deployment").at("/spec/template/spec/enableServiceLinks").asBoolean(true)).isFalse();
