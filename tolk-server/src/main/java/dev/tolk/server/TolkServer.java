@@ -2,6 +2,11 @@ package dev.tolk.server;
 
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.server.config.GatewayConfig;
+import dev.tolk.server.dashboard.DashboardNumbers;
+import dev.tolk.server.dashboard.DashboardSnapshot;
+import dev.tolk.server.dashboard.InMemoryUsage;
+import dev.tolk.server.dashboard.UsageView;
+import dev.tolk.server.http.DashboardRoutes;
 import dev.tolk.server.http.AccessLog;
 import dev.tolk.server.http.AdminAccess;
 import dev.tolk.server.http.AdminSessions;
@@ -40,6 +45,8 @@ public final class TolkServer implements AutoCloseable {
     private final GatewayHandler handler;
     private final AccessLog accessLog;
     private final AdminSessions adminSessions;
+    private final DashboardRoutes dashboard;
+    private volatile UsageView usage;
 
     private TolkServer(GatewayConfig config) {
         if (!config.isLoopback() && config.apiKeys().isEmpty() && !config.allowUnauthenticated()) {
@@ -76,6 +83,16 @@ public final class TolkServer implements AutoCloseable {
         Handler routes = config.apiKeys().isEmpty() ? handler : new ClientAuthentication(handler, config.apiKeys());
         adminSessions = new AdminSessions(config.adminKey(), System::nanoTime);
         accessLog = new AccessLog(new AdminAccess(routes, adminSessions, config.isLoopback()), metrics);
+        // the dashboard's own numbers: O(1) per ended request; everything else is read only while someone looks
+        DashboardNumbers numbers = new DashboardNumbers();
+        InMemoryUsage sinceStart = new InMemoryUsage();
+        accessLog.addListener(numbers);
+        accessLog.addListener(sinceStart);
+        usage = sinceStart;
+        DashboardSnapshot snapshot = new DashboardSnapshot(upstreams, handler::runningStreams, numbers, () -> usage,
+                adminSessions.keyConfigured(), System::currentTimeMillis);
+        dashboard = new DashboardRoutes(snapshot::state, snapshot::sessions, adminSessions);
+        handler.dashboard(dashboard);
         server.setHandler(new ClientTimeouts(accessLog, config.headerTimeout(),
                 config.upstreamTimeout().plus(Duration.ofMinutes(1))));
         server.setStopTimeout(config.shutdownGrace().toMillis() + 3000);
@@ -136,6 +153,14 @@ public final class TolkServer implements AutoCloseable {
         accessLog.addListener(listener);
     }
 
+    /**
+     * Where the dashboard and {@code /admin/sessions} read usage per key and per session: by default what this gateway
+     * counted since it started; a store's usage ledger replaces it.
+     */
+    public void usageView(UsageView view) {
+        this.usage = java.util.Objects.requireNonNull(view);
+    }
+
     public GatewayConfig config() {
         return config;
     }
@@ -144,6 +169,7 @@ public final class TolkServer implements AutoCloseable {
     @Override
     public void close() {
         try {
+            dashboard.close(); // its event streams would otherwise hold the stop for the whole grace period
             connector.close();
             handler.drain(config.shutdownGrace());
             server.stop();

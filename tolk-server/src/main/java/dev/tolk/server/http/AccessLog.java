@@ -81,7 +81,8 @@ public final class AccessLog extends Handler.Wrapper {
         if (!listeners.isEmpty() && !"/metrics".equals(x.route) && !"/health".equals(x.route)) {
             tell(new FinishedRequest(x.requestId, x.startEpochMillis, x.route, x.clientKey.name(),
                     session == null ? null : loggable(session), x.clientModel, x.upstreamModel, x.upstream, x.status,
-                    x.inputTokens, x.cachedTokens, x.outputTokens, x.ttftNanos, durationNanos, x.stopReason, x.note));
+                    x.inputTokens, x.cachedTokens, x.outputTokens, x.ttftNanos, durationNanos, x.stopReason, x.note,
+                    x.errorMessage));
         }
         if (ACCESS.isInfoEnabled() && !"/metrics".equals(x.route)) {
             StringBuilder line = new StringBuilder(256).append("request_id=").append(x.requestId)

@@ -18,6 +18,8 @@ import org.eclipse.jetty.util.Callback;
  */
 public final class AdminAccess extends Handler.Wrapper {
     public static final String LOGIN_PATH = "/dashboard/login";
+    /** The stylesheet the login form shares with the dashboard: static, so open like the form. */
+    public static final String STYLE_PATH = "/dashboard/dashboard.css";
 
     private final AdminSessions sessions;
     private final boolean loopback;
@@ -61,7 +63,7 @@ public final class AdminAccess extends Handler.Wrapper {
         if (!sessions.keyConfigured()) {
             return loopback;
         }
-        if (path.equals(LOGIN_PATH)) {
+        if (path.equals(LOGIN_PATH) || path.equals(STYLE_PATH)) {
             return true;
         }
         String presented = request.getHeaders().get("x-api-key");

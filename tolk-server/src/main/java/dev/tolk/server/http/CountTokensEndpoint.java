@@ -31,7 +31,7 @@ final class CountTokensEndpoint {
             t = intake.countTokens(body); // with thread: the whole conversation, nothing stored
         } catch (AnthropicException e) {
             x.status = e.error().status();
-            Responses.error(x.response, e.error(), x.requestId);
+            Responses.error(x, e.error());
             return;
         }
         x.clientModel = t.clientModel();
@@ -42,7 +42,7 @@ final class CountTokensEndpoint {
                     Duration.ofSeconds(60));
         } catch (IOException e) {
             x.status = 529;
-            Responses.error(x.response, ErrorMapping.unreachable(e.getMessage()), x.requestId);
+            Responses.error(x, ErrorMapping.unreachable(e.getMessage()));
             return;
         }
         switch (CountTokensDecision.afterTokenize(t, r.getStatus(), r.getContent())) {
@@ -54,7 +54,7 @@ final class CountTokensEndpoint {
             }
             case CountTokensDecision.Fail f -> {
                 x.status = f.error().status();
-                Responses.error(x.response, f.error(), x.requestId);
+                Responses.error(x, f.error());
             }
         }
     }

@@ -33,6 +33,8 @@ final class Exchange extends Request.Wrapper implements Callback {
     long cachedTokens;
     String stopReason;
     String note;
+    /** The message of the Anthropic error the client was answered with (or its stream ended with), or null. */
+    String errorMessage;
     /** The client's request body, kept only while a fleet has an upstream that speaks Anthropic (passthrough). */
     byte[] clientBody;
     /** The request's message-thread turn, or null (no {@code thread} field); ended when the exchange completes. */

@@ -39,6 +39,7 @@ public final class GatewayHandler extends Handler.Abstract {
     private final ModelsEndpoint models;
     private final OperationalEndpoints operations;
     private final ActiveStreams active = new ActiveStreams();
+    private volatile DashboardRoutes dashboard;
 
     public GatewayHandler(GatewayConfig config, RequestTranslator translator, Upstreams upstreams,
                           GatewayMetrics metrics) {
@@ -53,6 +54,16 @@ public final class GatewayHandler extends Handler.Abstract {
         this.countTokens = new CountTokensEndpoint(intake, upstreams);
         this.models = new ModelsEndpoint(upstreams.catalog(), config.routes());
         this.operations = new OperationalEndpoints(upstreams, metrics, config.defaultModel());
+    }
+
+    /** Serves the dashboard and {@code /admin/sessions} (behind {@link AdminAccess}). */
+    public void dashboard(DashboardRoutes routes) {
+        this.dashboard = routes;
+    }
+
+    /** The streams in flight now, the oldest first (the dashboard). */
+    public java.util.List<RunningStream> runningStreams() {
+        return active.running();
     }
 
     /** Lets open streams finish up to the grace period, then ends them with an error event. */
@@ -132,7 +143,7 @@ public final class GatewayHandler extends Handler.Abstract {
         } else {
             try {
                 x.status = 500;
-                Responses.error(x.response, AnthropicError.api("internal error in the gateway"), x.requestId);
+                Responses.error(x, AnthropicError.api("internal error in the gateway"));
                 x.succeeded();
             } catch (Throwable t2) {
                 x.failed(failure);
@@ -146,6 +157,10 @@ public final class GatewayHandler extends Handler.Abstract {
     /** Every route but a {@code POST} to the two messages routes, on a virtual thread. */
     private void route(Exchange x, String path) throws IOException, InterruptedException {
         if (operations.handle(x, path)) {
+            return;
+        }
+        DashboardRoutes d = dashboard;
+        if (d != null && AdminAccess.guarded(path) && d.handle(x, path)) {
             return;
         }
         String method = x.request.getMethod();
@@ -186,6 +201,6 @@ public final class GatewayHandler extends Handler.Abstract {
 
     private static void fail(Exchange x, AnthropicError e) throws IOException {
         x.status = e.status();
-        Responses.error(x.response, e, x.requestId);
+        Responses.error(x, e);
     }
 }

@@ -404,6 +404,9 @@ final class MessagesEndpoint {
             cancelled(x, o.contentStarted() ? "mid_stream" : "prefill");
         }
         x.stopReason = o.stopReason() != null ? o.stopReason() : o.error() != null ? "error:" + o.error().type().wireName() : null;
+        if (o.error() != null) {
+            x.errorMessage = o.error().message();
+        }
         x.inputTokens = o.usage().inputTokens();
         x.outputTokens = o.usage().outputTokens();
         x.cachedTokens = o.usage().cacheReadInputTokens();
@@ -427,6 +430,6 @@ final class MessagesEndpoint {
         if (x.thread != null) {
             x.thread.abandon(); // before the client can read the error and continue the same id again at once
         }
-        Responses.error(x.response, e, x.requestId);
+        Responses.error(x, e);
     }
 }

@@ -29,7 +29,7 @@ final class ModelsEndpoint {
             all = models();
         } catch (IOException e) {
             x.status = 529;
-            Responses.error(x.response, ErrorMapping.unreachable(e.getMessage()), x.requestId);
+            Responses.error(x, ErrorMapping.unreachable(e.getMessage()));
             return;
         }
         try {
@@ -39,11 +39,11 @@ final class ModelsEndpoint {
             Responses.json(x.response, 200, body, x.requestId);
         } catch (NumberFormatException e) {
             x.status = 400;
-            Responses.error(x.response, dev.tolk.core.anthropic.AnthropicError.invalidRequest(
-                    "limit: Input should be a valid integer"), x.requestId);
+            Responses.error(x, dev.tolk.core.anthropic.AnthropicError.invalidRequest(
+                    "limit: Input should be a valid integer"));
         } catch (AnthropicException e) {
             x.status = e.error().status();
-            Responses.error(x.response, e.error(), x.requestId);
+            Responses.error(x, e.error());
         }
     }
 
@@ -54,10 +54,10 @@ final class ModelsEndpoint {
             Responses.json(x.response, 200, ModelsMapping.toAnthropicModel(m), x.requestId);
         } catch (AnthropicException e) {
             x.status = e.error().status();
-            Responses.error(x.response, e.error(), x.requestId);
+            Responses.error(x, e.error());
         } catch (IOException e) {
             x.status = 529;
-            Responses.error(x.response, ErrorMapping.unreachable(e.getMessage()), x.requestId);
+            Responses.error(x, ErrorMapping.unreachable(e.getMessage()));
         }
     }
 

@@ -71,6 +71,6 @@ final class OperationalEndpoints {
         AnthropicError notReady = AnthropicError.overloaded("no healthy upstream serves "
                 + (defaultModel == null ? "a model" : defaultModel) + " (up: " + upstreams.fleet().upNames() + ")");
         x.status = notReady.status();
-        Responses.error(x.response, notReady, x.requestId);
+        Responses.error(x, notReady);
     }
 }

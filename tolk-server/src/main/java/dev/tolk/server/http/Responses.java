@@ -23,11 +23,13 @@ final class Responses {
         write(response, true, ByteBuffer.wrap(body));
     }
 
-    static void error(Response response, AnthropicError error, String requestId) throws IOException {
+    /** Answers {@code x} with {@code error}; its message is kept for the request's {@link FinishedRequest}. */
+    static void error(Exchange x, AnthropicError error) throws IOException {
+        x.errorMessage = error.message();
         if (error.retryAfterSeconds().isPresent()) {
-            response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(error.retryAfterSeconds().getAsLong()));
+            x.response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(error.retryAfterSeconds().getAsLong()));
         }
-        json(response, error.status(), error.toJson(requestId), requestId);
+        json(x.response, error.status(), error.toJson(x.requestId), x.requestId);
     }
 
     /**
@@ -38,6 +40,7 @@ final class Responses {
      */
     static void errorAndComplete(Exchange x, AnthropicError error) {
         x.status = error.status();
+        x.errorMessage = error.message();
         byte[] body = error.toJson(x.requestId);
         Response response = x.response;
         response.setStatus(error.status());

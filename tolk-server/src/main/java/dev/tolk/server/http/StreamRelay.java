@@ -108,6 +108,14 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
     }
 
     @Override
+    public RunningStream running(long nowNanos) {
+        String session = x.request.getHeaders().get(MessagesEndpoint.SESSION_HEADER);
+        return new RunningStream(x.requestId, session == null ? null : AccessLog.loggable(session), x.clientKey.name(),
+                x.clientModel, x.upstreamModel, x.upstream, x.startEpochMillis, (nowNanos - x.startNanos) / 1_000_000,
+                x.ttftNanos >= 0, us.contentDeltas());
+    }
+
+    @Override
     public InvocationType getInvocationType() {
         return InvocationType.NON_BLOCKING; // translating a chunk and starting a write never block
     }

@@ -166,6 +166,14 @@ public final class UpstreamStream {
         return translator.hasContent();
     }
 
+    /**
+     * Content deltas (text, thinking, tool arguments) sent so far: about the tokens generated, as vLLM sends one per
+     * chunk. Another thread may read it while the stream runs and then sees a recent value.
+     */
+    public int contentDeltas() {
+        return sink.deltas;
+    }
+
     public StreamOutcome outcome() {
         return new StreamOutcome(translator.stopReason(), translator.usage(), translator.error(),
                 translator.hasContent());
@@ -230,17 +238,19 @@ public final class UpstreamStream {
     private static final class Sink implements dev.tolk.core.anthropic.response.AnthropicEventSink {
         SseWriter delegate;
         dev.tolk.core.anthropic.response.AnthropicEventSink tap;
+        /** Content deltas sent so far (read racily by a dashboard; one increment per chunk). */
+        int deltas;
 
         @Override public void messageStart(String id, String model, dev.tolk.core.anthropic.response.Usage u) { delegate.messageStart(id, model, u); if (tap != null) tap.messageStart(id, model, u); }
         @Override public void contentBlockStartText(int i) { delegate.contentBlockStartText(i); if (tap != null) tap.contentBlockStartText(i); }
         @Override public void contentBlockStartThinking(int i) { delegate.contentBlockStartThinking(i); if (tap != null) tap.contentBlockStartThinking(i); }
         @Override public void contentBlockStartToolUse(int i, String id, String name) { delegate.contentBlockStartToolUse(i, id, name); if (tap != null) tap.contentBlockStartToolUse(i, id, name); }
-        @Override public void textDelta(int i, String t) { delegate.textDelta(i, t); if (tap != null) tap.textDelta(i, t); }
-        @Override public void thinkingDelta(int i, String t) { delegate.thinkingDelta(i, t); if (tap != null) tap.thinkingDelta(i, t); }
-        @Override public void plainTextDelta(int i, byte[] b, int off, int len) { delegate.plainTextDelta(i, b, off, len); if (tap != null) tap.plainTextDelta(i, b, off, len); }
-        @Override public void plainThinkingDelta(int i, byte[] b, int off, int len) { delegate.plainThinkingDelta(i, b, off, len); if (tap != null) tap.plainThinkingDelta(i, b, off, len); }
+        @Override public void textDelta(int i, String t) { deltas++; delegate.textDelta(i, t); if (tap != null) tap.textDelta(i, t); }
+        @Override public void thinkingDelta(int i, String t) { deltas++; delegate.thinkingDelta(i, t); if (tap != null) tap.thinkingDelta(i, t); }
+        @Override public void plainTextDelta(int i, byte[] b, int off, int len) { deltas++; delegate.plainTextDelta(i, b, off, len); if (tap != null) tap.plainTextDelta(i, b, off, len); }
+        @Override public void plainThinkingDelta(int i, byte[] b, int off, int len) { deltas++; delegate.plainThinkingDelta(i, b, off, len); if (tap != null) tap.plainThinkingDelta(i, b, off, len); }
         @Override public void signatureDelta(int i, String s) { delegate.signatureDelta(i, s); if (tap != null) tap.signatureDelta(i, s); }
-        @Override public void inputJsonDelta(int i, String j) { delegate.inputJsonDelta(i, j); if (tap != null) tap.inputJsonDelta(i, j); }
+        @Override public void inputJsonDelta(int i, String j) { deltas++; delegate.inputJsonDelta(i, j); if (tap != null) tap.inputJsonDelta(i, j); }
         @Override public void contentBlockStop(int i) { delegate.contentBlockStop(i); if (tap != null) tap.contentBlockStop(i); }
         @Override public void messageDelta(String r, String s, dev.tolk.core.anthropic.response.Usage u) { delegate.messageDelta(r, s, u); if (tap != null) tap.messageDelta(r, s, u); }
         @Override public void messageStop() { delegate.messageStop(); if (tap != null) tap.messageStop(); }
