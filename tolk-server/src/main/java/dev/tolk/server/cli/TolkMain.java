@@ -30,6 +30,7 @@ public final class TolkMain implements Runnable {
         m.put("sim", SimCommand::new);
         m.put("code", CodeCommand::new);
         m.put("doctor", DoctorCommand::new);
+        m.put("sessions", SessionsCommand::new);
         return m;
     }
 

@@ -155,6 +155,7 @@ public final class DashboardRoutes {
         Fields.Field key = form.get("key");
         String token = admin.login(key == null ? null : key.getValue());
         if (token == null) {
+            x.errorMessage = "dashboard login with a wrong admin key";
             Thread.sleep(LOGIN_FAILURE_DELAY_MILLIS);
             loginForm(x, 401, "That is not the admin key.");
             return;

@@ -195,7 +195,7 @@
       tr.appendChild(td(s.key));
       tr.appendChild(td((s.client_model || '–') + ' → ' + (s.upstream_model || '–')));
       tr.appendChild(td(s.upstream));
-      tr.appendChild(td(duration(s.elapsed_ms), 'num'));
+      tr.appendChild(td(s.elapsed_ms < 10000 ? (s.elapsed_ms / 1000).toFixed(1) + ' s' : duration(s.elapsed_ms), 'num'));
       tr.appendChild(td(s.content_started ? int(s.output_chunks) : 'prefill', 'num tokens-so-far'));
       tr.appendChild(td(s.request_id, 'mono'));
       return tr;
