@@ -188,14 +188,14 @@ class DashboardBrowserTest {
     }
 
     /**
-     * Streaming Messages requests from six sessions on two keys, two at a time, each session's conversation growing
+     * Streaming Messages requests from nine sessions on two keys, three at a time, each session's conversation growing
      * turn by turn (so later turns hit the prefix cache), until the test ends (at most 2,000 requests or 10 min).
      */
     private static void startTraffic() {
         long end = System.nanoTime() + Duration.ofMinutes(10).toNanos();
         traffic = Thread.ofPlatform().name("dashboard-traffic").start(() -> {
             List<Thread> clients = new ArrayList<>();
-            for (int c = 0; c < 2; c++) {
+            for (int c = 0; c < 3; c++) {
                 int client = c;
                 clients.add(Thread.ofVirtual().start(() -> {
                     for (int i = 0; !stop.get() && System.nanoTime() < end && sent.get() < 2000; i++) {
@@ -205,7 +205,7 @@ class DashboardBrowserTest {
                                             tolk.baseUri().resolve("/v1/messages"))
                                     .POST(HttpRequest.BodyPublishers.ofString(conversation(s, i / 3)))
                                     .header("content-type", "application/json")
-                                    .header("x-api-key", CLIENT_KEYS.get(client))
+                                    .header("x-api-key", CLIENT_KEYS.get(client % 2))
                                     .header("x-claude-code-session-id", s).timeout(Duration.ofSeconds(30)).build(),
                                     HttpResponse.BodyHandlers.ofString());
                             if (r.statusCode() == 200) {
