@@ -140,7 +140,8 @@ class DashboardHttpTest {
             assertThat(sessions.at("/1/turns").asLong()).isEqualTo(3);
             assertThat(sessions.at("/1/ttft_p50_ms").asLong()).isNotNegative();
             JsonNode error = state.at("/errors/0");
-            assertThat(error.path("request_id").asText()).isEqualTo(bad.headers().firstValue("request-id").orElseThrow());
+            assertThat(error.path("request_id").asText())
+                    .isEqualTo(bad.headers().firstValue("request-id").orElseThrow());
             assertThat(error.path("status").asInt()).isEqualTo(400);
             assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
             assertThat(error.path("message").asText()).contains("JSON");

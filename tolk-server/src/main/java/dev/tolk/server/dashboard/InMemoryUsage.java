@@ -83,7 +83,8 @@ public final class InMemoryUsage implements UsageView, RequestListener {
             if (r.sessionId() == null) {
                 return;
             }
-            SessionCounts s = sessions.computeIfAbsent(r.sessionId(), id -> new SessionCounts(id, r.startedAtEpochMillis()));
+            SessionCounts s = sessions.computeIfAbsent(r.sessionId(),
+                    id -> new SessionCounts(id, r.startedAtEpochMillis()));
             s.key = r.key();
             s.turns++;
             s.errors += error ? 1 : 0;

@@ -62,7 +62,7 @@ final class RollingHour {
         return Math.pow(2, (i - 0.5) / BINS_PER_DOUBLING);
     }
 
-    /** The hour's sums and TTFT quantiles as of {@code nowMillis}, and TTFT p50 and requests per minute, oldest first. */
+    /** The hour's sums and TTFT quantiles as of {@code nowMillis}; TTFT p50 and requests per minute, oldest first. */
     Summary summary(long nowMillis) {
         long now = nowMillis / 60_000;
         int[] hist = new int[BINS];

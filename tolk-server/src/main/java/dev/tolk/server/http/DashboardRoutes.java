@@ -56,13 +56,12 @@ public final class DashboardRoutes {
         String method = x.request.getMethod();
         boolean get = "GET".equals(method) || "HEAD".equals(method);
         boolean post = "POST".equals(method);
+        boolean form = path.equals(AdminAccess.LOGIN_PATH) || path.equals("/dashboard/logout");
+        if (!get && !form) {
+            return false; // every other route here only reads
+        }
         switch (path) {
-            case "/dashboard", "/dashboard/" -> {
-                if (!get) {
-                    return false;
-                }
-                asset(x, page, "text/html; charset=utf-8");
-            }
+            case "/dashboard", "/dashboard/" -> asset(x, page, "text/html; charset=utf-8");
             case "/dashboard/dashboard.js" -> asset(x, script, "text/javascript; charset=utf-8");
             case AdminAccess.STYLE_PATH -> asset(x, style, "text/css; charset=utf-8");
             case "/dashboard/state.json" -> {
@@ -84,12 +83,7 @@ public final class DashboardRoutes {
                 }
                 logout(x);
             }
-            case "/admin/sessions" -> {
-                if (!get) {
-                    return false;
-                }
-                sessions(x);
-            }
+            case "/admin/sessions" -> sessions(x);
             default -> {
                 return false;
             }
@@ -174,8 +168,9 @@ public final class DashboardRoutes {
 
     /**
      * The session cookie: HttpOnly (no script reads it), SameSite=Strict (no other site's page sends it), for the
-     * whole gateway (it opens {@code /admin/…} too), and Secure when the browser reached Tolk over https (directly, or
-     * through a proxy that says so in {@code X-Forwarded-Proto}); over plain http a Secure cookie would not be kept.
+     * whole gateway (it opens {@code /admin/…} too), and Secure when the browser reached Tolk over https (directly,
+     * or through a proxy that says so in {@code X-Forwarded-Proto}); over plain http a Secure cookie would not be
+     * kept.
      */
     private static String cookie(Exchange x, String value, long maxAgeSeconds) {
         String forwarded = x.request.getHeaders().get("x-forwarded-proto");

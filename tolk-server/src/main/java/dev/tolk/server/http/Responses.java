@@ -23,13 +23,18 @@ final class Responses {
         write(response, true, ByteBuffer.wrap(body));
     }
 
+    /** Answers with {@code error}; prefer {@link #error(Exchange, AnthropicError)}, which keeps its message. */
+    static void error(Response response, AnthropicError error, String requestId) throws IOException {
+        if (error.retryAfterSeconds().isPresent()) {
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(error.retryAfterSeconds().getAsLong()));
+        }
+        json(response, error.status(), error.toJson(requestId), requestId);
+    }
+
     /** Answers {@code x} with {@code error}; its message is kept for the request's {@link FinishedRequest}. */
     static void error(Exchange x, AnthropicError error) throws IOException {
         x.errorMessage = error.message();
-        if (error.retryAfterSeconds().isPresent()) {
-            x.response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(error.retryAfterSeconds().getAsLong()));
-        }
-        json(x.response, error.status(), error.toJson(x.requestId), x.requestId);
+        error(x.response, error, x.requestId);
     }
 
     /**

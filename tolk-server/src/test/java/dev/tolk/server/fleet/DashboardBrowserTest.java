@@ -163,11 +163,13 @@ class DashboardBrowserTest {
         // a bad request: its error, with its request id, is in the latest errors
         HttpResponse<String> bad = fleet.http.send(HttpRequest.newBuilder(tolk.baseUri().resolve("/v1/messages"))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\",\"max_tokens\":"))
-                .header("content-type", "application/json").header("x-api-key", CLIENT_KEYS.get(1)).build(), HttpResponse.BodyHandlers.ofString());
+                .header("content-type", "application/json").header("x-api-key", CLIENT_KEYS.get(1)).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(bad.statusCode()).isEqualTo(400);
         String requestId = bad.headers().firstValue("request-id").orElseThrow();
-        waitFor(() -> !browser.findElements(By.cssSelector("#errors tr[data-request-id='" + requestId + "']")).isEmpty());
-        WebElement row = browser.findElement(By.cssSelector("#errors tr[data-request-id='" + requestId + "']"));
+        By errorRow = By.cssSelector("#errors tr[data-request-id='" + requestId + "']");
+        waitFor(() -> !browser.findElements(errorRow).isEmpty());
+        WebElement row = browser.findElement(errorRow);
         assertThat(row.getText()).contains("400").contains("invalid_request_error").contains(requestId);
 
         // for the screenshot in the docs: let the charts fill with a few minutes of traffic
@@ -249,11 +251,15 @@ class DashboardBrowserTest {
         long height = ((Number) js("return Math.ceil(document.documentElement.scrollHeight)")).longValue();
         browser.executeCdpCommand("Emulation.setDeviceMetricsOverride", java.util.Map.of("width", 1440,
                 "height", (int) Math.min(4000, height), "deviceScaleFactor", 1, "mobile", false));
-        String shown = browser.findElement(By.tagName("body")).getAttribute("data-updated");
-        waitFor(() -> !java.util.Objects.equals(shown, browser.findElement(By.tagName("body")).getAttribute("data-updated")));
+        String shown = updated();
+        waitFor(() -> !java.util.Objects.equals(shown, updated())); // redrawn at the new size
         Files.createDirectories(target.toAbsolutePath().getParent());
         Files.write(target, browser.getScreenshotAs(OutputType.BYTES));
         System.out.println("dashboard screenshot: " + target.toAbsolutePath());
+    }
+
+    private static String updated() {
+        return browser.findElement(By.tagName("body")).getDomAttribute("data-updated");
     }
 
     private static Path repoRoot() {
