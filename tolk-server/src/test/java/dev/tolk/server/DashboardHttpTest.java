@@ -185,6 +185,11 @@ class DashboardHttpTest {
             events.body().close();
             // the gateway notices at its next write, within about a second, and ends the request
             await().atMost(Duration.ofSeconds(5)).until(() -> ended.stream().anyMatch(r -> r.requestId().equals(id)));
+            // HEAD: the headers, and the request ends
+            HttpResponse<String> head = send(g, HttpRequest.newBuilder(g.tolk.baseUri().resolve("/dashboard/events"))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(5)));
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.headers().firstValue("content-type").orElseThrow()).startsWith("text/event-stream");
         }
     }
 

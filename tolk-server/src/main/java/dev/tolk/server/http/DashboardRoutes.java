@@ -124,6 +124,10 @@ public final class DashboardRoutes {
         h.put(HttpHeader.CACHE_CONTROL, "no-store");
         h.put("x-accel-buffering", "no");
         h.put(Responses.REQUEST_ID, x.requestId);
+        if ("HEAD".equals(x.request.getMethod())) { // the headers only: no stream to keep open
+            Responses.write(x.response, true, ByteBuffer.allocate(0));
+            return;
+        }
         Responses.write(x.response, false, ByteBuffer.wrap("retry: 2000\n\n".getBytes(StandardCharsets.US_ASCII)));
         do {
             byte[] json = state.get();
