@@ -56,8 +56,9 @@ public final class SessionsCommand implements Callable<Integer> {
         try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
             r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            err.println("tolk sessions: could not reach " + url + ": " + (e.getMessage() == null
-                    ? e.getClass().getSimpleName() : e.getMessage()));
+            String why = e instanceof java.net.ConnectException ? "connection refused (is the gateway running?)"
+                    : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            err.println("tolk sessions: could not reach " + url + ": " + why);
             return 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
