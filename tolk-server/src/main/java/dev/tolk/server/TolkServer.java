@@ -14,6 +14,7 @@ import dev.tolk.server.http.ClientAuthentication;
 import dev.tolk.server.http.ClientTimeouts;
 import dev.tolk.server.http.GatewayHandler;
 import dev.tolk.server.metrics.GatewayMetrics;
+import dev.tolk.server.store.GatewayStore;
 import dev.tolk.core.translate.models.ModelRouter;
 import dev.tolk.server.upstream.FleetMonitor;
 import dev.tolk.server.upstream.Upstreams;
@@ -47,20 +48,27 @@ public final class TolkServer implements AutoCloseable {
     private final AdminSessions adminSessions;
     private final DashboardRoutes dashboard;
     private volatile UsageView usage;
+    private final GatewayStore store;
 
     private TolkServer(GatewayConfig config) {
-        if (!config.isLoopback() && config.apiKeys().isEmpty() && !config.allowUnauthenticated()) {
+        boolean withStore = hasStore(config);
+        if (!config.isLoopback() && config.apiKeys().isEmpty() && !withStore && !config.allowUnauthenticated()) {
             throw new IllegalArgumentException("refusing to listen on " + config.host()
                     + " without an API key: anyone who can reach it could use the upstream. Set --api-key or "
                     + "TOLK_API_KEYS, or pass --allow-unauthenticated if this is really what you want.");
         }
         this.config = config;
+        // opened first: a store that is down is retried in the background while the gateway serves
+        this.store = withStore ? GatewayStore.open(config.database()) : null;
         this.upstreams = new Upstreams(config);
         RequestTranslator translator = new RequestTranslator(config.translation(),
                 new ModelRouter(upstreams.catalog()::servedNames, config.routes(), config.defaultModel()));
         GatewayMetrics metrics = new GatewayMetrics();
         metrics.upstreams(upstreams);
-        this.handler = new GatewayHandler(config, translator, upstreams, metrics);
+        if (store != null) {
+            metrics.store(store);
+        }
+        this.handler = new GatewayHandler(config, translator, upstreams, metrics, store);
         this.monitor = new FleetMonitor(upstreams, config.probeInterval());
 
         QueuedThreadPool pool = new ResumeInlineThreadPool(64, 2);
@@ -80,7 +88,11 @@ public final class TolkServer implements AutoCloseable {
         connector.setIdleTimeout(config.headerTimeout().toMillis());
         server.addConnector(connector);
         // the front door, outermost first: idle timeouts, the exchange and its access line, client keys, the routes
-        Handler routes = config.apiKeys().isEmpty() ? handler : new ClientAuthentication(handler, config.apiKeys());
+        // with a store off loopback a key is always needed (none gets in before the first key is made), unless the
+        // operator allowed unauthenticated use
+        Handler routes = config.apiKeys().isEmpty() && store == null ? handler
+                : new ClientAuthentication(handler, config.apiKeys(), store == null ? null : store.keys(),
+                        store != null && !config.isLoopback() && !config.allowUnauthenticated());
         adminSessions = new AdminSessions(config.adminKey(), System::nanoTime);
         accessLog = new AccessLog(new AdminAccess(routes, adminSessions, config.isLoopback()), metrics);
         // the dashboard's own numbers: O(1) per ended request; everything else is read only while someone looks
@@ -128,6 +140,9 @@ public final class TolkServer implements AutoCloseable {
         } catch (Exception e) {
             t.monitor.close();
             t.upstreams.close();
+            if (t.store != null) {
+                t.store.close();
+            }
             throw new IllegalStateException("could not listen on " + config.host() + ":" + config.port() + ": "
                     + e.getMessage(), e);
         }
@@ -161,6 +176,19 @@ public final class TolkServer implements AutoCloseable {
         this.usage = java.util.Objects.requireNonNull(view);
     }
 
+    /** Whether {@code config} names a store: {@code database} set and not {@code none}. */
+    public static boolean hasStore(GatewayConfig config) {
+        return config.database() != null && !"none".equalsIgnoreCase(config.database().strip());
+    }
+
+    /**
+     * The store (keys, shared counters; the ledger hooks in with {@link GatewayStore#whenOpen}), or null when the
+     * gateway runs without one ({@code --db none}, or a programmatic config without {@code database}).
+     */
+    public GatewayStore store() {
+        return store;
+    }
+
     public GatewayConfig config() {
         return config;
     }
@@ -178,6 +206,9 @@ public final class TolkServer implements AutoCloseable {
         } finally {
             monitor.close();
             upstreams.close();
+            if (store != null) {
+                store.close();
+            }
         }
     }
 }

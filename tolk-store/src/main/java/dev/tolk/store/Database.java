@@ -100,6 +100,23 @@ public final class Database implements AutoCloseable {
         return new Database(kind, description, pool);
     }
 
+    /** Where {@code location} is, with no password (as {@link #description} says it once open). */
+    public static String describe(String location) {
+        if (location.startsWith("postgresql://") || location.startsWith("postgres://")) {
+            try {
+                URI u = URI.create(location);
+                return "postgresql://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort()) + u.getRawPath();
+            } catch (IllegalArgumentException e) {
+                return "postgresql://(unreadable URL)";
+            }
+        }
+        if (location.startsWith("jdbc:postgresql:")) {
+            return location.replaceAll("(?i)(password=)[^&]*", "$1***");
+        }
+        return Path.of(location.startsWith("jdbc:sqlite:") ? location.substring(12) : location).toAbsolutePath()
+                .toString();
+    }
+
     private static String decode(String s) {
         return URLDecoder.decode(s, StandardCharsets.UTF_8);
     }

@@ -55,7 +55,8 @@ public final class ConfigCommand implements Callable<Integer> {
         line("api-keys", c.apiKeys().isEmpty() ? "(none)" : c.apiKeys().stream().map(ConfigCommand::mask)
                 .collect(Collectors.joining(", ")), src);
         line("admin-key", c.adminKey() == null ? "(none)" : mask(c.adminKey()), src);
-        line("db", c.database() == null ? "(default)" : maskUrl(c.database()), src);
+        String db = StoreLocation.resolve(c.database(), System.getenv());
+        line("db", StoreLocation.none(db) ? "none (no store: no store keys, no ledger)" : maskUrl(db), src);
         line("allow-unauthenticated", Boolean.toString(c.allowUnauthenticated()), src);
         line("reasoning-style", c.translation().reasoningStyle().name().toLowerCase().replace('_', '-'), src);
         line("inline-system", c.translation().inlineSystem().name().toLowerCase().replace('_', '-'), src);

@@ -72,7 +72,32 @@ public final class DoctorCommand implements Callable<Integer> {
             }
             worst = Math.max(worst, run(u.url(), u.apiKey(), config.defaultModel(), System.out));
         }
-        return worst;
+        return Math.max(worst, checkStore(StoreLocation.resolve(config.database(), System.getenv()), System.out));
+    }
+
+    /** The store the gateway would use: where it is (no password), whether it opens, its keys. */
+    static int checkStore(String location, PrintStream out) {
+        if (StoreLocation.none(location)) {
+            out.println("Store: none (--db none): no store keys, no usage ledger");
+            return 0;
+        }
+        out.println("Store: " + dev.tolk.store.Database.describe(location));
+        boolean sqlite = !location.startsWith("postgres") && !location.startsWith("jdbc:postgresql:");
+        if (sqlite && !java.nio.file.Files.exists(java.nio.file.Path.of(dev.tolk.store.Database.describe(location)))) {
+            out.println("  INFO  not created yet: tolk serve or tolk keys create makes it");
+            return 0;
+        }
+        try (dev.tolk.store.Database db = dev.tolk.store.Database.open(location)) {
+            var keys = new dev.tolk.store.keys.KeyRepository(db).list();
+            long revoked = keys.stream().filter(dev.tolk.store.keys.StoredKey::revoked).count();
+            out.println("  OK    open (" + db.kind().name().toLowerCase(java.util.Locale.ROOT) + "), "
+                    + (keys.size() - revoked) + " keys" + (revoked > 0 ? " and " + revoked + " revoked" : ""));
+            return 0;
+        } catch (RuntimeException e) {
+            out.println("  FAIL  " + e.getMessage() + " (the gateway would start without it and retry every "
+                    + dev.tolk.server.store.GatewayStore.RETRY_SECONDS + " s)");
+            return 1;
+        }
     }
 
     /** Runs every check against {@code upstream}; returns the exit code. */

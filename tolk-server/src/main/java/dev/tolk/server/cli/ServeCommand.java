@@ -33,6 +33,8 @@ public final class ServeCommand implements Callable<Integer> {
         }
         loaded.warnings().forEach(w -> System.err.println("tolk: warning: " + w));
         GatewayConfig config = loaded.config();
+        // the CLI's gateway keeps keys and the ledger in the default SQLite file unless told otherwise (--db none: none)
+        config = config.toBuilder().database(StoreLocation.resolve(config.database(), System.getenv())).build();
         SimServer sim = null;
         if (config.upstreamSim()) {
             sim = SimServer.start(SimOptions.defaults());

@@ -31,6 +31,7 @@ public final class TolkMain implements Runnable {
         m.put("code", CodeCommand::new);
         m.put("doctor", DoctorCommand::new);
         m.put("sessions", SessionsCommand::new);
+        m.put("keys", KeysCommand::new);
         return m;
     }
 

@@ -28,14 +28,20 @@ final class ApiKeys {
 
     /** The position of the presented key among the configured ones (0 for the first), or -1. */
     int match(String xApiKey, String authorization) {
-        String presented = xApiKey;
-        if (presented == null && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            presented = authorization.substring(7).strip();
+        String presented = presented(xApiKey, authorization);
+        return presented == null ? -1 : match(sha256(presented));
+    }
+
+    /** The credential a client presents: {@code x-api-key}, else an {@code Authorization: Bearer} token, else null. */
+    static String presented(String xApiKey, String authorization) {
+        if (xApiKey == null && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return authorization.substring(7).strip();
         }
-        if (presented == null) {
-            return -1;
-        }
-        byte[] d = sha256(presented);
+        return xApiKey;
+    }
+
+    /** The position of the key with this SHA-256 among the configured ones, or -1. */
+    int match(byte[] d) {
         int found = -1;
         for (int i = 0; i < digests.size(); i++) {
             if (MessageDigest.isEqual(digests.get(i), d)) {
@@ -45,7 +51,7 @@ final class ApiKeys {
         return found;
     }
 
-    private static byte[] sha256(String s) {
+    static byte[] sha256(String s) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {

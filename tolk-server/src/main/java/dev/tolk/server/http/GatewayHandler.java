@@ -8,6 +8,7 @@ import dev.tolk.core.threads.ThreadStore;
 import dev.tolk.core.translate.request.RequestTranslator;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.server.metrics.GatewayMetrics;
+import dev.tolk.server.store.GatewayStore;
 import dev.tolk.server.upstream.Upstreams;
 import java.io.IOException;
 import java.time.Duration;
@@ -38,11 +39,18 @@ public final class GatewayHandler extends Handler.Abstract {
     private final CountTokensEndpoint countTokens;
     private final ModelsEndpoint models;
     private final OperationalEndpoints operations;
+    private final AdminKeysEndpoint adminKeys;
     private final ActiveStreams active = new ActiveStreams();
     private volatile DashboardRoutes dashboard;
 
     public GatewayHandler(GatewayConfig config, RequestTranslator translator, Upstreams upstreams,
                           GatewayMetrics metrics) {
+        this(config, translator, upstreams, metrics, null);
+    }
+
+    /** @param store the gateway's store, or null without one */
+    public GatewayHandler(GatewayConfig config, RequestTranslator translator, Upstreams upstreams,
+                          GatewayMetrics metrics, GatewayStore store) {
         this.maxBodyBytes = (int) Math.min(Integer.MAX_VALUE - 8, config.maxBodyBytes());
         DispatchPolicy policy = new DispatchPolicy(translator.options().recoverTextToolCalls(), upstreams.catalog(),
                 upstreams.fleet());
@@ -54,6 +62,7 @@ public final class GatewayHandler extends Handler.Abstract {
         this.countTokens = new CountTokensEndpoint(intake, upstreams);
         this.models = new ModelsEndpoint(upstreams.catalog(), config.routes());
         this.operations = new OperationalEndpoints(upstreams, metrics, config.defaultModel());
+        this.adminKeys = new AdminKeysEndpoint(store);
     }
 
     /** Serves the dashboard and {@code /admin/sessions} (behind {@link AdminAccess}). */
@@ -157,6 +166,10 @@ public final class GatewayHandler extends Handler.Abstract {
     /** Every route but a {@code POST} to the two messages routes, on a virtual thread. */
     private void route(Exchange x, String path) throws IOException, InterruptedException {
         if (operations.handle(x, path)) {
+            return;
+        }
+        if (AdminKeysEndpoint.matches(path)) { // behind AdminAccess
+            adminKeys.handle(x, path);
             return;
         }
         DashboardRoutes d = dashboard;

@@ -146,6 +146,16 @@ public final class GatewayMetrics {
                 .register(registry);
     }
 
+    /** The store: whether it is open, its valid keys, and how often the shared key counters could not reach it. */
+    public void store(dev.tolk.server.store.GatewayStore store) {
+        io.micrometer.core.instrument.Gauge.builder("tolk_store_up", store, s -> s.isOpen() ? 1 : 0)
+                .register(registry);
+        io.micrometer.core.instrument.Gauge.builder("tolk_store_keys", store, s -> s.keys().size())
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("tolk_key_counter_store_failures", store,
+                s -> s.counterFailures()).register(registry);
+    }
+
     /** A request refused with a thread error ({@code thread_not_found}, …): {@code tolk_thread_errors_total{code}}. */
     public void threadError(String code) {
         Counter.builder("tolk_thread_errors").tag("code", code).register(registry).increment();
