@@ -22,6 +22,7 @@ public final class KeyDirectory {
 
     private final Supplier<KeyRepository> repository;
     private volatile Map<String, ClientKey> byDigest = Map.of();
+    private volatile boolean anyKey;
     private volatile boolean loaded;
     private volatile boolean failing;
 
@@ -58,6 +59,7 @@ public final class KeyDirectory {
             }
         }
         byDigest = Map.copyOf(m);
+        anyKey = !all.isEmpty();
         loaded = true;
         return true;
     }
@@ -67,9 +69,12 @@ public final class KeyDirectory {
         return byDigest.get(sha256Hex);
     }
 
-    /** Whether the store holds any valid key (then every API request needs one). */
+    /**
+     * Whether the store holds any key, valid or revoked: then every API request needs a valid one. Revoking the last
+     * key does not open the gateway again.
+     */
     public boolean hasKeys() {
-        return !byDigest.isEmpty();
+        return anyKey;
     }
 
     /** Whether the keys were read from the store at least once. */
@@ -77,6 +82,7 @@ public final class KeyDirectory {
         return loaded;
     }
 
+    /** The valid keys. */
     public int size() {
         return byDigest.size();
     }
