@@ -58,7 +58,7 @@ public final class TolkServer implements AutoCloseable {
                     + "TOLK_API_KEYS, or pass --allow-unauthenticated if this is really what you want.");
         }
         this.config = config;
-        // opened first: a store that is down is retried in the background while the gateway serves
+        // opened on its own thread while the gateway is set up; one that is down is retried while the gateway serves
         this.store = withStore ? GatewayStore.open(config.database()) : null;
         this.upstreams = new Upstreams(config);
         RequestTranslator translator = new RequestTranslator(config.translation(),
@@ -136,6 +136,10 @@ public final class TolkServer implements AutoCloseable {
     public static TolkServer start(GatewayConfig config) {
         TolkServer t = new TolkServer(config);
         try {
+            if (t.store != null) {
+                // opened meanwhile on the store's thread; a database that does not answer is retried in the background
+                t.store.awaitFirstAttempt(Duration.ofSeconds(10));
+            }
             t.server.start();
         } catch (Exception e) {
             t.monitor.close();

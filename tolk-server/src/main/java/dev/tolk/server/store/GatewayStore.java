@@ -31,6 +31,7 @@ public final class GatewayStore implements AutoCloseable {
     private final DatabaseKeyCounters counters;
     private final List<Consumer<Database>> openHooks = new CopyOnWriteArrayList<>();
     private final List<Runnable> closeHooks = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.CountDownLatch firstAttempt = new java.util.concurrent.CountDownLatch(1);
     private volatile Database database;
     private volatile KeyRepository repository;
     private volatile boolean closed;
@@ -48,17 +49,37 @@ public final class GatewayStore implements AutoCloseable {
     }
 
     /**
-     * Opens the store at {@code location} (a SQLite file or a {@code postgresql://} URL) and loads its keys. A store
-     * that cannot be opened now is logged and retried in the background; this never throws for that.
+     * Starts opening the store at {@code location} (a SQLite file or a {@code postgresql://} URL) and loading its keys
+     * on the store's own thread, so that the gateway sets itself up meanwhile; {@link #awaitFirstAttempt} waits for
+     * that first attempt. A store that cannot be opened is logged and retried in the background; this never throws
+     * for that.
      */
     public static GatewayStore open(String location) {
         GatewayStore s = new GatewayStore(location);
-        if (!s.tryOpen()) {
-            s.timer.schedule(s::retry, RETRY_SECONDS, TimeUnit.SECONDS);
-        }
+        s.timer.execute(() -> {
+            try {
+                if (!s.tryOpen()) {
+                    s.timer.schedule(s::retry, RETRY_SECONDS, TimeUnit.SECONDS);
+                }
+            } finally {
+                s.firstAttempt.countDown();
+            }
+        });
         s.timer.scheduleWithFixedDelay(s.keys::refresh, KeyDirectory.REFRESH_MILLIS, KeyDirectory.REFRESH_MILLIS,
                 TimeUnit.MILLISECONDS);
         return s;
+    }
+
+    /**
+     * Waits until the first attempt to open the store has succeeded or failed (at most {@code timeout}): the gateway
+     * starts listening only then, so that a store's keys apply from its first request.
+     */
+    public void awaitFirstAttempt(java.time.Duration timeout) {
+        try {
+            firstAttempt.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void retry() {
