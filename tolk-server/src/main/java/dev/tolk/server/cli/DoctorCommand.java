@@ -76,7 +76,7 @@ public final class DoctorCommand implements Callable<Integer> {
     }
 
     /** The store the gateway would use: where it is (no password), whether it opens, its keys. */
-    static int checkStore(String location, PrintStream out) {
+    public static int checkStore(String location, PrintStream out) {
         if (StoreLocation.none(location)) {
             out.println("Store: none (--db none): no store keys, no usage ledger");
             return 0;

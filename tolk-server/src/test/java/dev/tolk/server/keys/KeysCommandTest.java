@@ -78,4 +78,26 @@ class KeysCommandTest {
         assertThat(missing[0]).isEqualTo("1");
         assertThat(missing[2]).contains("no key named nobody");
     }
+
+    @Test
+    void configAndDoctorShowTheStoreWithoutItsPassword() {
+        String[] pg = run("config", "--db", "postgresql://tolk:s3cret@127.0.0.1:1/tolk");
+        assertThat(pg[1]).contains("postgresql://tolk:***@127.0.0.1:1/tolk").doesNotContain("s3cret");
+        assertThat(run("config", "--db", "none")[1]).contains("db:").contains("none (no store");
+        assertThat(run("config")[1]).containsPattern("db: +\\S*tolk\\.db");
+
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        int failed = dev.tolk.server.cli.DoctorCommand.checkStore("postgresql://tolk:s3cret@127.0.0.1:1/tolk",
+                new PrintStream(o, true));
+        assertThat(failed).isEqualTo(1);
+        assertThat(o.toString()).contains("Store: postgresql://127.0.0.1:1/tolk").contains("FAIL")
+                .doesNotContain("s3cret");
+        String db = dir.resolve("tolk.db").toString();
+        run("keys", "create", "erin", "--db", db);
+        run("keys", "create", "frank", "--db", db);
+        run("keys", "revoke", "frank", "--db", db);
+        o.reset();
+        assertThat(dev.tolk.server.cli.DoctorCommand.checkStore(db, new PrintStream(o, true))).isZero();
+        assertThat(o.toString()).contains("OK    open (sqlite), 1 keys and 1 revoked");
+    }
 }

@@ -32,7 +32,7 @@ public final class KeyDirectory {
     }
 
     /** Reloads every key; false (and the old keys kept) when the store cannot be read. */
-    public boolean refresh() {
+    public synchronized boolean refresh() { // one at a time: an older list never replaces a newer one
         KeyRepository r = repository.get();
         if (r == null) {
             return false;
