@@ -61,7 +61,7 @@ EOF
 
 # The gateway, started exactly as the launcher starts it (flags in TOLK_BENCH_JVM_FLAGS, exported by ./tolk).
 # shellcheck disable=SC2086
-"$JAVA" ${TOLK_BENCH_JVM_FLAGS:-} -jar "$JAR" serve --upstream "http://127.0.0.1:$SIM_PORT" --port "$GW_PORT" \
+"$JAVA" ${TOLK_BENCH_JVM_FLAGS:-} -jar "$JAR" serve --upstream "http://127.0.0.1:$SIM_PORT" --port "$GW_PORT" --db none \
   >"$WORK/gw.log" 2>&1 &
 GW_PID=$!
 for _ in $(seq 100); do grep -q "Tolk listening on" "$WORK/gw.log" 2>/dev/null && break; sleep 0.1; done

@@ -158,7 +158,7 @@ final class FleetBench {
             args.add("--upstream");
             args.add("http://127.0.0.1:" + p);
         }
-        args.addAll(List.of("--routing", policy, "--port", String.valueOf(port)));
+        args.addAll(List.of("--routing", policy, "--port", String.valueOf(port), "--db", "none"));
         String log = "tolk-fleet-" + policy + (kill ? "-kill" : "") + ".log";
         try (ManagedProcess gateway = ManagedProcess.start(launcher.command(args), workDir.resolve("logs").resolve(log),
                 line -> line.contains(Rig.READY_PREFIX))) {

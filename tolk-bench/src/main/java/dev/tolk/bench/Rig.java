@@ -67,7 +67,9 @@ final class Rig implements AutoCloseable {
     }
 
     private List<String> gatewayArgs(int port) {
-        return List.of("serve", "--upstream", "http://127.0.0.1:" + simPort, "--port", String.valueOf(port));
+        // --db none: the user's default store (and any keys in it) stays out of the measurement
+        return List.of("serve", "--upstream", "http://127.0.0.1:" + simPort, "--port", String.valueOf(port),
+                "--db", "none");
     }
 
     int simPort() {

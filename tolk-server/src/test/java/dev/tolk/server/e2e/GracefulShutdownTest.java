@@ -26,7 +26,7 @@ class GracefulShutdownTest {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process gw = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
                     "dev.tolk.server.cli.TolkMain", "serve", "--upstream", sim.baseUri().toString(), "--port", "0",
-                    "--config", config.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                    "--config", config.toString(), "--db", "none").redirectError(ProcessBuilder.Redirect.DISCARD).start();
             BufferedReader ready = new BufferedReader(new InputStreamReader(gw.getInputStream(), StandardCharsets.UTF_8));
             String line = ready.readLine();
             assertThat(line).startsWith("Tolk listening on http://127.0.0.1:");
