@@ -55,14 +55,15 @@ public final class TolkServer implements AutoCloseable {
         if (!config.isLoopback() && config.apiKeys().isEmpty() && !withStore && !config.allowUnauthenticated()) {
             throw new IllegalArgumentException("refusing to listen on " + config.host()
                     + " without an API key: anyone who can reach it could use the upstream. Set --api-key or "
-                    + "TOLK_API_KEYS, or pass --allow-unauthenticated if this is really what you want.");
+                    + "TOLK_API_KEYS, keep keys in a store (--db), or pass --allow-unauthenticated if this is really "
+                    + "what you want.");
         }
         this.config = config;
-        // opened on its own thread while the gateway is set up; one that is down is retried while the gateway serves
-        this.store = withStore ? GatewayStore.open(config.database()) : null;
         this.upstreams = new Upstreams(config);
         RequestTranslator translator = new RequestTranslator(config.translation(),
                 new ModelRouter(upstreams.catalog()::servedNames, config.routes(), config.defaultModel()));
+        // opened on its own thread while the gateway is set up; one that is down is retried while the gateway serves
+        this.store = withStore ? GatewayStore.open(config.database()) : null;
         GatewayMetrics metrics = new GatewayMetrics();
         metrics.upstreams(upstreams);
         if (store != null) {

@@ -283,11 +283,15 @@ public final class DatabaseKeyCounters implements KeyCounters, AutoCloseable {
         }
     }
 
+    /** Writes the last counts and gives this replica's leases back, unless the store has just failed (no waiting). */
     @Override
     public void close() {
         background.shutdown();
         try {
             background.awaitTermination(5, TimeUnit.SECONDS);
+            if (reachable() == null) {
+                return; // away: the counts are lost, the leases expire by themselves
+            }
             flush();
             releaseAllLeases();
         } catch (SQLException | RuntimeException e) {
