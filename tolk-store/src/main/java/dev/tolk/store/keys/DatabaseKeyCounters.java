@@ -1,5 +1,6 @@
 package dev.tolk.store.keys;
 
+import dev.tolk.core.keys.BudgetPeriod;
 import dev.tolk.core.keys.ClientKey;
 import dev.tolk.core.keys.KeyCounters;
 import dev.tolk.core.keys.KeyUsage;
@@ -9,6 +10,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.DayOfWeek;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.TemporalAdjusters;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -38,7 +44,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>requests and tokens per minute, budget spent</b> are counted here and added to the store in one batch every
  *       {@link #FLUSH_MILLIS}; {@link #usage} reads the store's sums through a cache of {@link #CACHE_MILLIS} and adds
  *       what this replica has not written yet. Another replica's requests are therefore seen up to about two seconds
- *       late. Requests per minute are a sliding estimate over the current and the previous UTC minute.</li>
+ *       late. The minute is the whole UTC minute (a request counts in the minute it began, its tokens in the minute
+ *       and the budget period it ended in), as the admission decision counts it, so that a refusal's retry-after
+ *       is when the count starts again from zero.</li>
  *   <li><b>The store unreachable</b>: nothing fails and nothing waits long. Counting goes on here and is written when
  *       the store is back; {@link #usage} answers from the last read plus this replica's own counts; max-concurrent
  *       falls back to this replica's own leases (so with N replicas up to N × the limit); after a failure the store is
@@ -100,7 +108,7 @@ public final class DatabaseKeyCounters implements KeyCounters, AutoCloseable {
         Snapshot snapshot;
     }
 
-    private record Snapshot(long readAt, long minute, long[] current, long[] previous, long periodStart,
+    private record Snapshot(long readAt, long minute, long[] current, long periodStart,
                             long budgetSpent, int othersInFlight) {
     }
 
@@ -124,23 +132,14 @@ public final class DatabaseKeyCounters implements KeyCounters, AutoCloseable {
         }
         synchronized (s) {
             long[] cur = new long[2];
-            long[] prev = new long[2];
             if (snap != null && snap.minute == minute) {
                 add(cur, snap.current);
-                add(prev, snap.previous);
-            } else if (snap != null && snap.minute == minute - 1) {
-                add(prev, snap.current);
             }
             add(cur, s.pendingMinutes.get(minute));
-            add(prev, s.pendingMinutes.get(minute - 1));
-            // the previous minute weighs as much of it as still lies within the last 60 s
-            double weight = (MINUTE - nowMillis % MINUTE) / (double) MINUTE;
-            int requests = (int) Math.min(Integer.MAX_VALUE, cur[0] + Math.round(prev[0] * weight));
-            long tokens = cur[1] + Math.round(prev[1] * weight);
             long spent = s.pendingBudget.getOrDefault(periodStart, 0L)
                     + (snap != null && snap.periodStart == periodStart ? snap.budgetSpent : 0);
             int others = snap == null ? 0 : snap.othersInFlight;
-            return new KeyUsage(s.inFlight + others, requests, tokens, spent);
+            return new KeyUsage(s.inFlight + others, (int) Math.min(Integer.MAX_VALUE, cur[0]), cur[1], spent);
         }
     }
 
@@ -263,22 +262,19 @@ public final class DatabaseKeyCounters implements KeyCounters, AutoCloseable {
             throw e instanceof SQLException se ? se : new SQLException(e.getMessage(), e);
         }
         // the cached sums predate what was just written: add it, so that they stay right until the next read
-        long minute = clock.getAsLong() / MINUTE;
         for (Pending p : taken) {
             KeyState s = keys.get(p.key);
             synchronized (s) {
                 Snapshot o = s.snapshot;
-                if (o == null || o.minute != minute) {
-                    long[] prev = o != null && o.minute == minute - 1 ? o.current : new long[2];
-                    o = new Snapshot(0, minute, new long[2], prev.clone(), o == null ? 0 : o.periodStart,
+                long newest = p.minutes.keySet().stream().mapToLong(Long::longValue).max().orElse(Long.MIN_VALUE);
+                if (o == null || o.minute < newest) {
+                    o = new Snapshot(0, newest, new long[2], o == null ? 0 : o.periodStart,
                             o == null ? 0 : o.budgetSpent, o == null ? 0 : o.othersInFlight);
                 }
                 long[] cur = o.current.clone();
-                long[] prev = o.previous.clone();
-                add(cur, p.minutes.get(minute));
-                add(prev, p.minutes.get(minute - 1));
+                add(cur, p.minutes.get(o.minute));
                 long spent = o.budgetSpent + p.budget.getOrDefault(o.periodStart, 0L);
-                s.snapshot = new Snapshot(o.readAt, minute, cur, prev, o.periodStart, spent, o.othersInFlight);
+                s.snapshot = new Snapshot(o.readAt, o.minute, cur, o.periodStart, spent, o.othersInFlight);
             }
         }
     }
@@ -305,8 +301,19 @@ public final class DatabaseKeyCounters implements KeyCounters, AutoCloseable {
         return keys.computeIfAbsent(key.name(), k -> new KeyState());
     }
 
-    private static long periodStart(ClientKey key, long nowMillis) {
-        return key.limits().budgetPeriod() == null ? 0 : key.limits().budgetPeriod().startOf(nowMillis);
+    /** The start (epoch ms) of the key's budget period holding {@code nowMillis} (UTC day, ISO week, month); 0 without. */
+    static long periodStart(ClientKey key, long nowMillis) {
+        BudgetPeriod period = key.limits().budgetPeriod();
+        if (period == null) {
+            return 0;
+        }
+        LocalDate d = Instant.ofEpochMilli(nowMillis).atZone(ZoneOffset.UTC).toLocalDate();
+        LocalDate start = switch (period) {
+            case DAY -> d;
+            case WEEK -> d.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
+            case MONTH -> d.withDayOfMonth(1);
+        };
+        return start.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
     }
 
     private static void add(long[] into, long[] v) {
@@ -347,19 +354,17 @@ public final class DatabaseKeyCounters implements KeyCounters, AutoCloseable {
             return null;
         }
         long[] cur = new long[2];
-        long[] prev = new long[2];
         long spent = 0;
         int others = 0;
         try (Connection c = db.dataSource().getConnection()) {
-            try (PreparedStatement s = c.prepareStatement("SELECT minute, requests, tokens FROM key_minute_counters "
-                    + "WHERE key_name = ? AND minute >= ?")) {
+            try (PreparedStatement s = c.prepareStatement("SELECT requests, tokens FROM key_minute_counters "
+                    + "WHERE key_name = ? AND minute = ?")) {
                 s.setString(1, key.name());
-                s.setLong(2, minute - 1);
+                s.setLong(2, minute);
                 try (ResultSet r = s.executeQuery()) {
-                    while (r.next()) {
-                        long[] into = r.getLong(1) == minute ? cur : prev;
-                        into[0] += r.getLong(2);
-                        into[1] += r.getLong(3);
+                    if (r.next()) {
+                        cur[0] = r.getLong(1);
+                        cur[1] = r.getLong(2);
                     }
                 }
             }
@@ -389,7 +394,7 @@ public final class DatabaseKeyCounters implements KeyCounters, AutoCloseable {
             return null;
         }
         storeWorked();
-        return new Snapshot(nowMillis, minute, cur, prev, periodStart, spent, others);
+        return new Snapshot(nowMillis, minute, cur, periodStart, spent, others);
     }
 
     /** The lease's id when one was taken; {@link #REFUSED} when all slots are taken; null: the store is away. */

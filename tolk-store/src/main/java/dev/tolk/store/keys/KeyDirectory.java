@@ -64,6 +64,11 @@ public final class KeyDirectory {
         return true;
     }
 
+    /** The valid key whose secret is {@code presented}, or null (the shape of a key source: secret → key). */
+    public ClientKey find(String presented) {
+        return presented == null ? null : byDigest.get(KeySecrets.sha256Hex(presented));
+    }
+
     /** The valid key whose secret has this SHA-256 (hex), or null. */
     public ClientKey byDigest(String sha256Hex) {
         return byDigest.get(sha256Hex);

@@ -57,12 +57,27 @@ class DatabaseKeyCountersTest {
             assertThat(u.tokensLastMinute()).isEqualTo(160);
             assertThat(u.requestsLastMinute()).isEqualTo(3);
             assertThat(u.inFlight()).isZero();
-            // the next minute weighs the previous one by what is left of it within the last 60 s: 50 s at T0+60 s
+            // a new UTC minute starts from zero (as the admission decision's retry-after says), the budget goes on
             KeyUsage next = counters.usage(alice, T0 + 60_000);
-            assertThat(next.requestsLastMinute()).isEqualTo(Math.round(3 * 50 / 60.0));
+            assertThat(next.requestsLastMinute()).isZero();
+            assertThat(next.tokensLastMinute()).isZero();
+            assertThat(next.budgetSpent()).isEqualTo(160);
             // a new day: a new budget
             assertThat(counters.usage(alice, T0 + 86_400_000L).budgetSpent()).isZero();
         }
+    }
+
+    @Test
+    void aBudgetIsCountedPerUtcDayIsoWeekAndMonth() {
+        long sunday = java.time.Instant.parse("2026-12-06T14:30:00Z").toEpochMilli();
+        assertThat(DatabaseKeyCounters.periodStart(key("d", 0), sunday))
+                .isEqualTo(java.time.Instant.parse("2026-12-06T00:00:00Z").toEpochMilli());
+        ClientKey week = new ClientKey("w", new KeyLimits(0, 0, 0, 10, BudgetPeriod.WEEK, 1, List.of()));
+        assertThat(DatabaseKeyCounters.periodStart(week, sunday))
+                .isEqualTo(java.time.Instant.parse("2026-11-30T00:00:00Z").toEpochMilli());
+        ClientKey month = new ClientKey("m", new KeyLimits(0, 0, 0, 10, BudgetPeriod.MONTH, 1, List.of()));
+        assertThat(DatabaseKeyCounters.periodStart(month, sunday))
+                .isEqualTo(java.time.Instant.parse("2026-12-01T00:00:00Z").toEpochMilli());
     }
 
     @Test
@@ -122,8 +137,9 @@ class DatabaseKeyCountersTest {
             // both replicas see the requests of both within a flush and a cache period
             one.flush();
             two.flush();
-            assertThat(one.usage(carol, now + 1_500).requestsLastMinute()).isEqualTo(10);
+            assertThat(sum(a, "key_minute_counters", "requests", "carol")).isEqualTo(10);
             assertThat(two.usage(carol, now + 1_500).budgetSpent()).isEqualTo(10);
+            assertThat(one.usage(carol, now + 1_500).budgetSpent()).isEqualTo(10);
         }
     }
 
@@ -166,7 +182,7 @@ class DatabaseKeyCountersTest {
                 assertThat(counters.tryBegin(erin, now)).isTrue();
                 assertThat(counters.tryBegin(erin, now)).isTrue();
                 assertThat(counters.tryBegin(erin, now)).as("this replica's own two slots").isFalse();
-                KeyUsage u = counters.usage(erin, now + 2_000);
+                KeyUsage u = counters.usage(erin, now); // the minute the requests were counted in
                 assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isLessThan(10_000);
                 assertThat(u.inFlight()).isEqualTo(2);
                 assertThat(u.requestsLastMinute()).isEqualTo(3);
@@ -183,7 +199,7 @@ class DatabaseKeyCountersTest {
                         return false;
                     }
                     written.countDown();
-                    return budget(store.get(), "erin") == 100;
+                    return sum(store.get(), "key_budget_counters", "tokens", "erin") == 100;
                 });
             } finally {
                 store.get().close();
@@ -199,9 +215,9 @@ class DatabaseKeyCountersTest {
         }
     }
 
-    private static long budget(Database db, String key) throws Exception {
+    private static long sum(Database db, String table, String column, String key) throws Exception {
         try (var c = db.dataSource().getConnection();
-             var s = c.prepareStatement("SELECT coalesce(sum(tokens), 0) FROM key_budget_counters WHERE key_name = ?")) {
+             var s = c.prepareStatement("SELECT coalesce(sum(" + column + "), 0) FROM " + table + " WHERE key_name = ?")) {
             s.setString(1, key);
             try (var r = s.executeQuery()) {
                 r.next();

@@ -81,6 +81,8 @@ class KeyRepositoryTest {
             assertThat(directory.hasKeys()).isTrue();
             assertThat(directory.byDigest(KeySecrets.sha256Hex(secret)).name()).isEqualTo("carol");
             assertThat(directory.byDigest(KeySecrets.sha256Hex(secret)).limits()).isEqualTo(LIMITS);
+            assertThat(directory.find(secret).name()).isEqualTo("carol");
+            assertThat(directory.find("tolk_other")).isNull();
             keys.revoke("carol", 2_000);
             directory.refresh();
             assertThat(directory.byDigest(KeySecrets.sha256Hex(secret))).isNull();
