@@ -136,6 +136,12 @@ public final class GatewayStore implements AutoCloseable {
         return database;
     }
 
+    /** The open database's connections, or null while it could not be opened (a writer keeps its rows meanwhile). */
+    public javax.sql.DataSource dataSource() {
+        Database db = database;
+        return db == null ? null : db.dataSource();
+    }
+
     public boolean isOpen() {
         return database != null;
     }
