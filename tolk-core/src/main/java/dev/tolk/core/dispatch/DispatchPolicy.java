@@ -82,7 +82,7 @@ public final class DispatchPolicy {
             fleet.failed(sent.upstream());
         }
         if ((status == 429 || ejects(status)) && fleet.mayFailOver(sent)) {
-            return new Decision.Retry(sent.failover());
+            return failover(sent);
         }
         Decision d = toolFallback.afterRejection(sent, status, body);
         if (d == null) {
@@ -99,9 +99,15 @@ public final class DispatchPolicy {
     public Decision afterNoAnswer(Attempt sent, String detail) {
         fleet.failed(sent.upstream());
         if (fleet.mayFailOver(sent)) {
-            return new Decision.Retry(sent.failover());
+            return failover(sent);
         }
         return new Decision.Fail(ErrorMapping.unreachable(detail), "unreachable");
+    }
+
+    private Decision failover(Attempt sent) {
+        Attempt next = sent.failover();
+        fleet.movedTo(next.route(), next.upstream());
+        return new Decision.Retry(next);
     }
 
     /**

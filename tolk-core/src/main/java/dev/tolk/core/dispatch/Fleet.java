@@ -12,10 +12,14 @@ import java.util.function.LongSupplier;
  *
  * <p>{@link #route}: the upstreams that serve the request's model (all of them when none is known to), the
  * healthy ones among them (all of them when none is), ordered by the {@link RoutingPolicy}. With
- * {@code bounded-affinity} that is the conversation's rendezvous ranking ({@link Rendezvous}) with the first upstream
- * whose load is within the bound moved to the front: load + 1 ≤ max({@link #MIN_CAPACITY}, ⌈bound × (total load +
- * 1) / n⌉) (consistent hashing with bounded loads, Mirrokni, Thorup and Zadimoghaddam 2018), so a hot server spills
- * the conversation to its next-ranked server instead of queueing it. The rest of the order is where the request fails over to.
+ * {@code bounded-affinity} that is the conversation's rendezvous ranking ({@link Rendezvous}) with, in front, the
+ * upstream this Tolk sent the conversation to last ({@link RecentConversations}: its prefix cache holds the whole
+ * conversation), or for a conversation it does not remember the one with the fewest active conversations (the first in
+ * the ranking among equals: nobody holds this one's cache, so it goes where it evens the spread). Then the first
+ * upstream of that order whose load is within the bound is moved to the front: load + 1 ≤ max({@link #MIN_CAPACITY},
+ * ⌈bound × (total load + 1) / n⌉) (consistent hashing with bounded loads, Mirrokni, Thorup and Zadimoghaddam 2018), so
+ * a hot server spills the conversation to its next-ranked server instead of queueing it, and the conversation stays
+ * there (its cache is there now). The rest of the order is where the request fails over to.
  *
  * <p>A request pinned to an upstream ({@link RoutingHint#pinnedUpstream}: a message thread's continue, pinned where
  * the turn before it was answered) goes there first whatever the policy and its load, as long as it is up and serves
@@ -54,6 +58,7 @@ public final class Fleet {
     private final LongSupplier clock;
     private final boolean equalWeights;
     private final AtomicInteger turn = new AtomicInteger();
+    private final RecentConversations recent;
 
     public Fleet(List<Member> members, Serving serving, RoutingPolicy policy, double loadBound, int maxFailovers,
                  RetryBudget budget, LongSupplier nanoClock) {
@@ -68,6 +73,8 @@ public final class Fleet {
         this.budget = budget;
         this.clock = nanoClock;
         this.equalWeights = members.stream().allMatch(m -> m.weight() == members.get(0).weight());
+        this.recent = policy == RoutingPolicy.BOUNDED_AFFINITY && members.size() > 1
+                ? new RecentConversations(members.size()) : null;
     }
 
     /** One upstream: every route is {@link Route#SINGLE}. */
@@ -135,20 +142,56 @@ public final class Fleet {
             k = healthy;
         } // else everyone is ejected: try them anyway rather than fail without asking
         if (k == 1) {
-            return new Route(new int[] {idx[0]});
+            return new Route(new int[] {idx[0]}, 0);
         }
         int[] order = java.util.Arrays.copyOf(idx, k);
+        long key = 0;
         switch (policy) {
             case ROUND_ROBIN -> rotate(order, Math.floorMod(turn.getAndIncrement(), k));
             case LEAST_LOADED -> byLoad(order);
             case AFFINITY -> rank(order, key(hint, chat));
             case BOUNDED_AFFINITY -> {
-                rank(order, key(hint, chat));
-                bound(order);
+                key = key(hint, chat);
+                rank(order, key);
+                long now = clock.getAsLong();
+                place(order, key, now);
+                bound(order, now);
             }
         }
         pin(order, hint);
-        return new Route(order);
+        if (recent != null) {
+            recent.sent(key, order[0], clock.getAsLong());
+        }
+        return new Route(order, key);
+    }
+
+    /**
+     * Moves to the front of the ranked {@code order} the upstream that holds the conversation's cache (where it was
+     * sent last), or for a conversation not remembered the one with the fewest active conversations.
+     */
+    private void place(int[] order, long key, long now) {
+        int home = recent.placeOf(key, now);
+        int fewest = 0;
+        int fewestCount = Integer.MAX_VALUE;
+        for (int j = 0; j < order.length; j++) {
+            if (order[j] == home) {
+                moveToFront(order, j);
+                return;
+            }
+            int c = recent.active(order[j], now);
+            if (c < fewestCount) {
+                fewestCount = c;
+                fewest = j;
+            }
+        }
+        moveToFront(order, fewest);
+    }
+
+    /** The request on {@code route} went to {@code upstream} after all (a failover): its conversation is there now. */
+    void movedTo(Route route, int upstream) {
+        if (recent != null) {
+            recent.sent(route.conversation(), upstream, clock.getAsLong());
+        }
     }
 
     private static long key(RoutingHint hint, ChatCompletionRequest chat) {
@@ -171,8 +214,7 @@ public final class Fleet {
     }
 
     /** Moves the first upstream within the load bound to the front (the least loaded when none is). */
-    void bound(int[] order) {
-        long now = clock.getAsLong();
+    void bound(int[] order, long now) {
         double[] load = new double[order.length];
         double total = 0;
         for (int j = 0; j < order.length; j++) {

@@ -8,16 +8,23 @@ import java.util.Arrays;
  */
 public final class Route {
     /** The route of a one-upstream fleet: no ranking to compute. */
-    public static final Route SINGLE = new Route(new int[] {0});
+    public static final Route SINGLE = new Route(new int[] {0}, 0);
 
     private final int[] order;
+    private final long conversation;
 
-    Route(int[] order) {
+    Route(int[] order, long conversation) {
         this.order = order;
+        this.conversation = conversation;
     }
 
     public static Route of(int... order) {
-        return order.length == 1 && order[0] == 0 ? SINGLE : new Route(order.clone());
+        return order.length == 1 && order[0] == 0 ? SINGLE : new Route(order.clone(), 0);
+    }
+
+    /** The conversation key it was ranked by (0 when the policy uses none). */
+    long conversation() {
+        return conversation;
     }
 
     public int size() {

@@ -6,11 +6,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * How busy an upstream is: the requests this Tolk has in flight to it, and — when the upstream serves vLLM's
  * Prometheus {@code /metrics} — what vLLM reported at the last scrape (about once a second, off the request path).
  *
- * <p>They combine as {@code max(inFlight, running + waiting) + waiting + kvCacheUsage}: vLLM's own counts see other
- * replicas' requests too, Tolk's count sees its requests that arrived since the scrape (so a burst does not pile
- * onto one server between scrapes), a waiting request counts twice because the server is already full, and KV-cache
- * usage (0…1) breaks ties towards the server with more free cache. A scrape older than {@link #STALE_NANOS} is
- * ignored.
+ * <p>They combine as {@code inFlight + max(0, running + waiting − inFlightAtScrape) + kvCacheUsage}. This Tolk's own
+ * count is exact and current, so it counts as it is now; vLLM's counts are up to a second old, so they add only the
+ * requests they saw beyond this Tolk's own at the moment of the scrape: other replicas' requests. A request that
+ * ended after the scrape thus stops counting at once (a stale scrape made a server look busier than it was and sent
+ * conversations away from their caches), and one sent since counts at once. KV-cache usage (0…1) breaks ties towards
+ * the server with more free cache. A scrape older than {@link #STALE_NANOS} is ignored.
  */
 public final class UpstreamLoad {
     public static final long STALE_NANOS = 5_000_000_000L;
@@ -20,6 +21,7 @@ public final class UpstreamLoad {
 
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile Scraped scraped;
+    private volatile int inFlightAtScrape;
 
     public void begin() {
         inFlight.incrementAndGet();
@@ -33,7 +35,9 @@ public final class UpstreamLoad {
         return inFlight.get();
     }
 
+    /** A scrape's result has just arrived (this Tolk's count now is what vLLM's counts include of it). */
     public void scraped(Scraped s) {
+        inFlightAtScrape = inFlight.get();
         scraped = s;
     }
 
@@ -48,6 +52,6 @@ public final class UpstreamLoad {
         if (s == null || now - s.atNanos() > STALE_NANOS) {
             return local;
         }
-        return Math.max(local, s.running() + s.waiting()) + s.waiting() + s.kvCacheUsage();
+        return local + Math.max(0, s.running() + s.waiting() - inFlightAtScrape) + s.kvCacheUsage();
     }
 }

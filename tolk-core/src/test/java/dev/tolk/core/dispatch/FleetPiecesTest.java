@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The conversation key, the retry budget, the health back-off and the Prometheus reader. */
+/** The conversation key, the retry budget, the health back-off, the recent conversations and the Prometheus reader. */
 class FleetPiecesTest {
     private static final String CLAUDE_USER_ID = "{\"device_id\":\"ff8f7b55\",\"account_uuid\":\"\","
             + "\"session_id\":\"c57a7a1a-4af3-4384-9196-ae13066cf1c7\"}";
@@ -63,6 +63,35 @@ class FleetPiecesTest {
         }
         assertThat(none.tryRetry()).isTrue();
         assertThat(none.tryRetry()).isFalse();
+    }
+
+    @Test
+    void recentConversationsRememberTheirLastUpstreamAndCountEachOnceWhereItIs() {
+        RecentConversations r = new RecentConversations(3);
+        long t = 5_000_000_000L;
+        assertThat(r.placeOf(42, t)).isEqualTo(-1);
+        r.sent(42, 1, t);
+        r.sent(43, 1, t + 1);
+        r.sent(44, 2, t + 2);
+        assertThat(r.placeOf(42, t + 3)).isEqualTo(1);
+        assertThat(List.of(r.active(0, t + 3), r.active(1, t + 3), r.active(2, t + 3))).containsExactly(0, 2, 1);
+        r.sent(42, 1, t + 2_000_000_000L); // its next turn, a second later, in another bucket: still one conversation
+        r.sent(43, 0, t + 2_000_000_000L); // moved: counted where it is now
+        long now = t + 2_000_000_001L;
+        assertThat(List.of(r.active(0, now), r.active(1, now), r.active(2, now))).containsExactly(1, 1, 1);
+        assertThat(r.placeOf(43, now)).isEqualTo(0);
+        // a key in the same slot takes it over: the first is forgotten
+        long collides = 42 + RecentConversations.SLOTS;
+        r.sent(collides, 2, now);
+        assertThat(r.placeOf(42, now)).isEqualTo(-1);
+        assertThat(r.placeOf(collides, now)).isEqualTo(2);
+        // out of the active window: not counted, but remembered; forgotten after REMEMBER_NANOS
+        long later = now + RecentConversations.ACTIVE_NANOS + 1_000_000_000L;
+        assertThat(List.of(r.active(0, later), r.active(1, later), r.active(2, later))).containsExactly(0, 0, 0);
+        assertThat(r.placeOf(43, later)).isEqualTo(0);
+        assertThat(r.placeOf(43, now + RecentConversations.REMEMBER_NANOS + 1)).isEqualTo(-1);
+        r.sent(44, 2, later); // back after the window: counted again, once
+        assertThat(r.active(2, later)).isEqualTo(1);
     }
 
     @Test

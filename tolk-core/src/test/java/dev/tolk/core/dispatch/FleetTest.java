@@ -114,15 +114,86 @@ class FleetTest {
     }
 
     @Test
-    void scrapedVllmLoadCountsAndGoesStale() {
+    void scrapedVllmLoadAddsOnlyWhatItSawBeyondThisTolksOwnRequestsAndGoesStale() {
         Fleet f = fleet(RoutingPolicy.BOUNDED_AFFINITY, "a", "b");
         int home = f.route("m", session("x"), CHAT).at(0);
-        f.member(home).load().scraped(new UpstreamLoad.Scraped(8, 4, 0.9, clock.get()));
-        // 16.9 + 1 > max(4, ⌈1.25 × 17.9 / 2⌉ = 12)
-        assertThat(f.member(home).load().value(clock.get())).isEqualTo(12 + 4 + 0.9);
-        assertThat(f.route("m", session("x"), CHAT).at(0)).isEqualTo(1 - home);
+        UpstreamLoad load = f.member(home).load();
+        load.begin();
+        load.begin();
+        load.scraped(new UpstreamLoad.Scraped(8, 4, 0.9, clock.get())); // 2 of those 12 were this Tolk's
+        assertThat(load.value(clock.get())).isEqualTo(2 + 10 + 0.9);
+        load.end();
+        load.end(); // ended after the scrape: they stop counting at once, the other replicas' 10 stay
+        assertThat(load.value(clock.get())).isEqualTo(10 + 0.9);
+        load.begin(); // sent since the scrape: counts at once
+        assertThat(load.value(clock.get())).isEqualTo(1 + 10 + 0.9);
+        // 11.9 + 1 > max(4, ⌈1.25 × 12.9 / 2⌉ = 9): the conversation spills
+        int spilled = f.route("m", session("x"), CHAT).at(0);
+        assertThat(spilled).isEqualTo(1 - home);
+        load.scraped(new UpstreamLoad.Scraped(3, 0, 0.5, clock.get())); // only this Tolk's request
+        assertThat(load.value(clock.get())).isEqualTo(1 + 2 + 0.5);
+        load.scraped(new UpstreamLoad.Scraped(1, 0, 0.5, clock.get()));
+        assertThat(load.value(clock.get())).as("never below this Tolk's own count").isEqualTo(1 + 0.5);
         clock.addAndGet(UpstreamLoad.STALE_NANOS + 1);
+        assertThat(load.value(clock.get())).isEqualTo(1);
+    }
+
+    @Test
+    void aConversationStaysWhereItWasSentLastAfterASpill() {
+        Fleet f = fleet(RoutingPolicy.BOUNDED_AFFINITY, "a", "b", "c", "d");
+        Route calm = f.route("m", session("x"), CHAT);
+        int home = calm.at(0);
+        for (int i = 0; i < 10; i++) {
+            f.member(home).load().begin();
+        }
+        int spilled = f.route("m", session("x"), CHAT).at(0);
+        assertThat(spilled).as("its next-ranked upstream").isEqualTo(calm.at(1));
+        for (int i = 0; i < 10; i++) {
+            f.member(home).load().end();
+        }
+        // home has cooled down, but the conversation's whole prompt is cached where its last turn went
+        for (int turn = 0; turn < 3; turn++) {
+            Route r = f.route("m", session("x"), CHAT);
+            assertThat(r.at(0)).isEqualTo(spilled);
+            assertThat(r.at(1)).as("then its ranking").isEqualTo(home);
+        }
+        // forgotten after a long silence: ranked afresh
+        clock.addAndGet(RecentConversations.REMEMBER_NANOS + 1);
         assertThat(f.route("m", session("x"), CHAT).at(0)).isEqualTo(home);
+    }
+
+    @Test
+    void newConversationsGoWhereTheFewestAreActiveAndTheFirstInTheRankingAmongEquals() {
+        Fleet f = fleet(RoutingPolicy.BOUNDED_AFFINITY, "a", "b", "c", "d");
+        Fleet plain = fleet(RoutingPolicy.AFFINITY, "a", "b", "c", "d");
+        assertThat(f.route("m", session("first"), CHAT).at(0)).as("an idle fleet: the ranking decides, as in every "
+                + "replica").isEqualTo(plain.route("m", session("first"), CHAT).at(0));
+        int[] count = new int[4];
+        count[f.route("m", session("first"), CHAT).at(0)]++;
+        for (int s = 1; s < 32; s++) {
+            count[f.route("m", session("s" + s), CHAT).at(0)]++;
+        }
+        assertThat(count).containsExactly(8, 8, 8, 8);
+        for (int s = 0; s < 32; s++) { // and their later turns stay where they went
+            Route r = f.route("m", session(s == 0 ? "first" : "s" + s), CHAT);
+            count[r.at(0)]++;
+        }
+        assertThat(count).containsExactly(16, 16, 16, 16);
+        // a minute later none is active any more: a new conversation goes by its ranking again
+        clock.addAndGet(RecentConversations.ACTIVE_NANOS + 1_000_000_000L);
+        assertThat(f.route("m", session("late"), CHAT).at(0)).isEqualTo(plain.route("m", session("late"), CHAT).at(0));
+    }
+
+    @Test
+    void aFailedOverConversationStaysOnTheUpstreamThatAnswered() {
+        Fleet f = fleet(RoutingPolicy.BOUNDED_AFFINITY, "a", "b", "c");
+        DispatchPolicy policy = new DispatchPolicy(true, m -> java.util.OptionalInt.empty(), f);
+        Attempt first = policy.first(DispatchFixtures.request(100, false), session("x"));
+        Decision d = policy.afterNoAnswer(first, "connection refused");
+        assertThat(d).isInstanceOf(Decision.Retry.class);
+        int answered = ((Decision.Retry) d).next().upstream();
+        f.member(first.upstream()).health().probeSucceeded(); // back at once
+        assertThat(policy.first(DispatchFixtures.request(100, false), session("x")).upstream()).isEqualTo(answered);
     }
 
     @Test
