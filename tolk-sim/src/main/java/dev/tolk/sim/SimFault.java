@@ -7,7 +7,7 @@ import java.time.Duration;
  * A fault injected into one running instance ({@link SimServer#fault}, {@code POST /sim/fault}):
  *
  * <ul>
- *   <li>{@link Mode#DOWN}: the port stops accepting connections and open ones are closed, like a dead vLLM process;
+ *   <li>{@link Mode#DOWN}: the port stops accepting connections and open ones are reset, like a dead vLLM process's;
  *   <li>{@link Mode#SLOW}: prefill and decode take {@code factor} times as long;
  *   <li>{@link Mode#UNAVAILABLE}: every vLLM route answers 503 with vLLM's queue-full error;
  *   <li>{@link Mode#NONE}: back to normal (a down port accepts again, on the same port number).

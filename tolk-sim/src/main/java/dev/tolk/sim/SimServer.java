@@ -128,6 +128,7 @@ public final class SimServer implements AutoCloseable {
         boolean down = f.mode() == SimFault.Mode.DOWN;
         try {
             if (down && !wasDown) {
+                resetConnections(); // before the stop, which would close them gracefully
                 connector.stop();
             } else if (!down && wasDown) {
                 connector.setPort(boundPort);
@@ -152,6 +153,24 @@ public final class SimServer implements AutoCloseable {
                     }
                 }
             });
+        }
+    }
+
+    /**
+     * Resets every connection the instance still holds (RST, not FIN), as the kernel does to a dead vLLM process's
+     * sockets with data still to come: a client waiting for a response or on a kept-alive connection learns at once
+     * that the instance is gone, instead of after its timeout.
+     */
+    private void resetConnections() {
+        for (org.eclipse.jetty.io.EndPoint ep : connector.getConnectedEndPoints()) {
+            if (ep.getTransport() instanceof java.nio.channels.SocketChannel channel) {
+                try {
+                    channel.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+                } catch (java.io.IOException | RuntimeException e) {
+                    // closed already
+                }
+            }
+            ep.close();
         }
     }
 

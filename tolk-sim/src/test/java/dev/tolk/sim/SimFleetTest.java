@@ -252,6 +252,90 @@ class SimFleetTest {
     }
 
     @Test
+    @Timeout(20)
+    void aDownInstanceResetsTheConnectionsItHeldLikeADeadProcess() throws Exception {
+        try (SimServer s = SimServer.start(SimOptions.defaults())) {
+            s.loadScenario("rules:\n  - match: {lastUserText: slow}\n    reply: {text: \"a b c d e\", chunks: 5, "
+                    + "chunkDelayMs: 2000}\n");
+            try (Socket idle = new Socket("127.0.0.1", s.port()); Socket streaming = new Socket("127.0.0.1", s.port())) {
+                idle.setSoTimeout(5000);
+                streaming.setSoTimeout(5000);
+                // a kept-alive connection that served one request and now waits for the next
+                String done = exchange(idle, chatBody("hi", false));
+                assertThat(done).startsWith("HTTP/1.1 200");
+                // a stream that has its head and waits for its next chunk
+                send(streaming, chatBody("slow", true));
+                assertThat(readUntil(streaming, "data: ")).startsWith("HTTP/1.1 200");
+                long t0 = System.nanoTime();
+                s.fault(SimFault.down());
+                streaming.setSoTimeout(1500); // its next chunk would come 2 s after the last
+                assertThat(endOfConnection(streaming)).as("the stream is reset").isEqualTo("reset");
+                idle.setSoTimeout(1500);
+                assertThat(sendFails(idle) ? "reset" : endOfConnection(idle)).as("the kept-alive connection is reset")
+                        .isEqualTo("reset");
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+            }
+        }
+    }
+
+    /** Sends a request on {@code socket}; true when the write itself fails (the peer reset the connection). */
+    private static boolean sendFails(Socket socket) {
+        try {
+            send(socket, chatBody("anyone there?", false));
+            return false;
+        } catch (Exception e) {
+            return true;
+        }
+    }
+
+    private static void send(Socket socket, String body) throws Exception {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + b.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(b);
+        out.flush();
+    }
+
+    /** Sends one request and reads its whole (non-streaming, Content-Length) answer. */
+    private static String exchange(Socket socket, String body) throws Exception {
+        send(socket, body);
+        String head = readUntil(socket, "\r\n\r\n");
+        Matcher m = Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+        assertThat(m.find()).isTrue();
+        socket.getInputStream().readNBytes(Integer.parseInt(m.group(1)));
+        return head;
+    }
+
+    /** Reads bytes until {@code marker} has been read; returns what was read. */
+    private static String readUntil(Socket socket, String marker) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        while (sb.indexOf(marker) < 0) {
+            int c = socket.getInputStream().read();
+            if (c < 0) {
+                break;
+            }
+            sb.append((char) c);
+        }
+        return sb.toString();
+    }
+
+    /** How the connection ends, whatever bytes come first: "eof", "reset", or "timeout" when it does not. */
+    private static String endOfConnection(Socket socket) {
+        try {
+            byte[] buf = new byte[4096];
+            while (socket.getInputStream().read(buf) >= 0) {
+                // a chunk already on its way may still arrive
+            }
+            return "eof";
+        } catch (java.net.SocketTimeoutException e) {
+            return "timeout";
+        } catch (java.io.IOException e) {
+            return "reset";
+        }
+    }
+
+    @Test
     void faultsAreControlledOverHttpIncludingAnotherInstanceOfTheFleet() throws Exception {
         try (SimFleet fleet = SimFleet.start(2, SimOptions.defaults())) {
             SimServer a = fleet.instance(0);
