@@ -71,6 +71,7 @@ public final class ConfigCommand implements Callable<Integer> {
         line("header-timeout-seconds", Long.toString(c.headerTimeout().toSeconds()), src);
         line("connect-timeout-seconds", Long.toString(c.connectTimeout().toSeconds()), src);
         line("upstream-timeout-seconds", Long.toString(c.upstreamTimeout().toSeconds()), src);
+        line("upstream-head-timeout-seconds", Long.toString(c.upstreamHeadTimeout().toSeconds()), src);
         loaded.warnings().forEach(w -> System.out.println("# warning: " + w));
         return 0;
     }

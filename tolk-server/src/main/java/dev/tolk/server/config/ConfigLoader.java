@@ -62,6 +62,7 @@ import java.util.Set;
  *   <tr><td>header-timeout-seconds (a client's request headers, an idle client connection)</td><td>—</td><td>—</td><td>30</td></tr>
  *   <tr><td>connect-timeout-seconds</td><td>—</td><td>—</td><td>5</td></tr>
  *   <tr><td>upstream-timeout-seconds (longest upstream silence: before headers, between chunks)</td><td>—</td><td>—</td><td>600</td></tr>
+ *   <tr><td>upstream-head-timeout-seconds (longest wait for a stream's response head; then failover)</td><td>—</td><td>—</td><td>30</td></tr>
  * </table>
  */
 public final class ConfigLoader {
@@ -70,7 +71,8 @@ public final class ConfigLoader {
     static final Set<String> YAML_KEYS = Set.of("host", "port", "upstream", "upstream-api-key", "model", "models",
             "max-model-len", "api-keys", "allow-unauthenticated", "reasoning-style", "inline-system", "pdf",
             "text-tool-calls", "replay-thinking", "ping-interval-seconds", "max-body-bytes", "log-bodies",
-            "shutdown-grace-seconds", "connect-timeout-seconds", "upstream-timeout-seconds", "header-timeout-seconds",
+            "shutdown-grace-seconds", "connect-timeout-seconds", "upstream-timeout-seconds",
+            "upstream-head-timeout-seconds", "header-timeout-seconds",
             "upstreams", "routing", "load-bound", "failover-retries", "health-probe-seconds",
             "thread-memory-mib", "admin-key", "db");
     private static final Set<String> UPSTREAM_KEYS = Set.of("url", "name", "protocol", "api-key-env", "weight",
@@ -148,12 +150,15 @@ public final class ConfigLoader {
         int connectTimeout = parseInt("connect-timeout-seconds", pick("connect-timeout-seconds", null, null, file, "5"));
         int upstreamTimeout = parseInt("upstream-timeout-seconds",
                 pick("upstream-timeout-seconds", null, null, file, "600"));
+        int headTimeout = parseInt("upstream-head-timeout-seconds", pick("upstream-head-timeout-seconds", null, null,
+                file, Long.toString(GatewayConfig.DEFAULT_UPSTREAM_HEAD_TIMEOUT.toSeconds())));
         int headerTimeout = parseInt("header-timeout-seconds", pick("header-timeout-seconds", null, null, file, "30"));
         if (ping < 1) {
             throw new ConfigException("ping-interval-seconds must be at least 1");
         }
-        if (connectTimeout < 1 || upstreamTimeout < 1 || headerTimeout < 1) {
-            throw new ConfigException("connect-timeout-seconds, upstream-timeout-seconds and header-timeout-seconds "
+        if (connectTimeout < 1 || upstreamTimeout < 1 || headTimeout < 1 || headerTimeout < 1) {
+            throw new ConfigException("connect-timeout-seconds, upstream-timeout-seconds, upstream-head-timeout-seconds "
+                    + "and header-timeout-seconds "
                     + "must be at least 1");
         }
         List<UpstreamConfig> upstreams;
@@ -207,6 +212,7 @@ public final class ConfigLoader {
                 .pingInterval(Duration.ofSeconds(ping)).maxBodyBytes(maxBody).logBodies(logBodies)
                 .shutdownGrace(Duration.ofSeconds(grace))
                 .connectTimeout(Duration.ofSeconds(connectTimeout)).upstreamTimeout(Duration.ofSeconds(upstreamTimeout))
+                .upstreamHeadTimeout(Duration.ofSeconds(headTimeout))
                 .headerTimeout(Duration.ofSeconds(headerTimeout))
                 .threadMemoryBytes((long) threadMib << 20)
                 .adminKey(adminKey == null || adminKey.isBlank() ? null : adminKey)

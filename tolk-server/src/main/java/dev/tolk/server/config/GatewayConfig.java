@@ -15,6 +15,8 @@ import java.util.Map;
  *
  * @param upstreamSim true when the upstream is the built-in simulator (printed as such)
  * @param upstreamTimeout the longest the upstream may stay silent: before its response headers or between chunks
+ * @param upstreamHeadTimeout the longest a stream's upstream may take to send its response head (vLLM sends it at
+ *                            once, before prefill); then the request fails over. At most {@code upstreamTimeout}
  * @param headerTimeout the longest a client may take over its request headers or leave its connection idle
  * @param upstreams every upstream (never empty once built with an upstream); {@code upstream} is the first one's URL
  * @param routing how a request chooses among the upstreams serving its model
@@ -42,6 +44,7 @@ public record GatewayConfig(
         Duration shutdownGrace,
         Duration connectTimeout,
         Duration upstreamTimeout,
+        Duration upstreamHeadTimeout,
         Duration headerTimeout,
         List<UpstreamConfig> upstreams,
         RoutingPolicy routing,
@@ -56,11 +59,15 @@ public record GatewayConfig(
     public static final int DEFAULT_PORT = 8484;
     public static final long DEFAULT_MAX_BODY_BYTES = 32L * 1024 * 1024;
     public static final long DEFAULT_THREAD_MEMORY_MIB = 256;
+    public static final Duration DEFAULT_UPSTREAM_HEAD_TIMEOUT = Duration.ofSeconds(30);
 
     public GatewayConfig {
         routes = List.copyOf(routes);
         maxModelLen = Map.copyOf(maxModelLen);
         apiKeys = List.copyOf(apiKeys);
+        if (upstreamHeadTimeout == null || upstreamTimeout != null && upstreamHeadTimeout.compareTo(upstreamTimeout) > 0) {
+            upstreamHeadTimeout = upstreamTimeout; // it bounds the same silence, only sooner
+        }
         if ((upstreams == null || upstreams.isEmpty()) && upstream != null) {
             upstreams = List.of(UpstreamConfig.of(upstream, upstreamApiKey));
         }
@@ -97,6 +104,7 @@ public record GatewayConfig(
         b.shutdownGrace = shutdownGrace;
         b.connectTimeout = connectTimeout;
         b.upstreamTimeout = upstreamTimeout;
+        b.upstreamHeadTimeout = upstreamHeadTimeout;
         b.headerTimeout = headerTimeout;
         // the one upstream derived from upstream + upstreamApiKey is derived again, so with… on either follows
         b.upstreams = upstreams.equals(List.of(UpstreamConfig.of(upstream, upstreamApiKey))) ? List.of() : upstreams;
@@ -198,6 +206,7 @@ public record GatewayConfig(
         private Duration shutdownGrace = Duration.ofSeconds(10);
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration upstreamTimeout = Duration.ofMinutes(10);
+        private Duration upstreamHeadTimeout = DEFAULT_UPSTREAM_HEAD_TIMEOUT;
         private Duration headerTimeout = Duration.ofSeconds(30);
         private List<UpstreamConfig> upstreams = List.of();
         private RoutingPolicy routing = RoutingPolicy.BOUNDED_AFFINITY;
@@ -239,13 +248,14 @@ public record GatewayConfig(
         public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
         public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
         public Builder upstreamTimeout(Duration v) { upstreamTimeout = v; return this; }
+        public Builder upstreamHeadTimeout(Duration v) { upstreamHeadTimeout = v; return this; }
         public Builder headerTimeout(Duration v) { headerTimeout = v; return this; }
 
         public GatewayConfig build() {
             return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes,
                     maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies,
-                    shutdownGrace, connectTimeout, upstreamTimeout, headerTimeout, upstreams, routing, loadBound,
-                    probeInterval, failoverRetries, threadMemoryBytes, adminKey, database);
+                    shutdownGrace, connectTimeout, upstreamTimeout, upstreamHeadTimeout, headerTimeout, upstreams,
+                    routing, loadBound, probeInterval, failoverRetries, threadMemoryBytes, adminKey, database);
         }
     }
 

@@ -214,10 +214,16 @@ final class MessagesEndpoint {
                 call.abort(t);
             }
         });
-        ClientWatch watch = new ClientWatch(x.request, () -> {
+        Runnable onGone = () -> {
             clientGone.set(true);
             call.abort(new IOException("client disconnected"));
-        }, watches);
+        };
+        // a stream's head comes at once from vLLM; a non-streaming answer's only with the whole generation
+        ClientWatch watch = attempt.request().facts().stream()
+                ? new ClientWatch(x.request, onGone, watches, System.nanoTime() + config.upstreamHeadTimeout().toNanos(),
+                        () -> call.abort(new java.util.concurrent.TimeoutException("no response head within "
+                                + config.upstreamHeadTimeout().toSeconds() + " s")))
+                : new ClientWatch(x.request, onGone, watches);
         return new Call(call, clientGone, watch);
     }
 

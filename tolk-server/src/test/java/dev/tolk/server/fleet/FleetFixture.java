@@ -48,7 +48,8 @@ final class FleetFixture implements AutoCloseable {
     TolkServer tolk(List<UpstreamConfig> upstreams, RoutingPolicy routing, UnaryOperator<GatewayConfig.Builder> more) {
         TolkServer t = TolkServer.start(more.apply(GatewayConfig.builder().port(0).upstreams(upstreams)
                 .routing(routing).probeInterval(Duration.ofMillis(300)).shutdownGrace(Duration.ofSeconds(1))
-                .upstreamTimeout(Duration.ofSeconds(5)).connectTimeout(Duration.ofSeconds(2))).build());
+                .upstreamTimeout(Duration.ofSeconds(30)).upstreamHeadTimeout(Duration.ofSeconds(5))
+                .connectTimeout(Duration.ofSeconds(2))).build());
         tolks.add(t);
         return t;
     }

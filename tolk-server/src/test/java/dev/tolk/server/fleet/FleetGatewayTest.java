@@ -209,6 +209,44 @@ class FleetGatewayTest {
     }
 
     @Test
+    void aStreamWithoutAHeadFailsOverAfterTheHeadTimeoutButASlowPrefillOrGenerationIsNotCut() throws Exception {
+        try (FleetFixture f = new FleetFixture(2)) {
+            f.sims.get(0).loadScenario("rules:\n  - match: {lastUserText: dead}\n    reply: {text: late, fault: "
+                    + "{type: stall_headers, seconds: 20}}\n  - match: {lastUserText: prefill}\n    reply: {text: "
+                    + "\"slow but sure\", fault: {type: stall, afterChunks: 0, seconds: 2.5}}\n  - match: "
+                    + "{lastUserText: generation}\n    reply: {text: \"whole answer\", fault: {type: stall_headers, "
+                    + "seconds: 2.5}}\n");
+            TolkServer t = f.tolk(List.of(FleetFixture.upstream("sim0", f.sims.get(0).baseUri()),
+                    FleetFixture.upstream("sim1", f.sims.get(1).baseUri())), RoutingPolicy.ROUND_ROBIN,
+                    b -> b.upstreamTimeout(Duration.ofSeconds(30)).upstreamHeadTimeout(Duration.ofSeconds(1)));
+            // sim0 accepts the stream and sends no head: after 1 s (not the 30 s of silence) it goes to sim1
+            long t0 = System.nanoTime();
+            HttpResponse<String> moved = f.send(t, null, FleetFixture.body("dead", true));
+            assertThat(moved.statusCode()).isEqualTo(200);
+            assertThat(moved.body()).contains("event: message_stop").doesNotContain("event: error");
+            assertThat(f.receivedBy(moved)).containsExactly(0, 1);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+            await().atMost(Duration.ofSeconds(10)).as("sim0 ejected, then back").until(() ->
+                    f.get(t, "/metrics").body().contains("tolk_upstream_up{upstream=\"sim0\"} 1.0"));
+            // a stream whose head came at once and whose first chunk takes 2.5 s (a long prefill): not cut
+            HttpResponse<String> prefill = null;
+            for (int i = 0; i < 2 && (prefill == null || f.receivedBy(prefill).contains(1)); i++) {
+                prefill = f.send(t, null, FleetFixture.body("prefill", true)); // round robin: one of two is sim0's
+            }
+            assertThat(f.receivedBy(prefill)).containsExactly(0);
+            assertThat(prefill.body()).contains("slow but sure").doesNotContain("event: error");
+            // a non-streaming answer's head comes with the whole generation: not bound by the head timeout either
+            HttpResponse<String> whole = null;
+            for (int i = 0; i < 2 && (whole == null || f.receivedBy(whole).contains(1)); i++) {
+                whole = f.send(t, null, FleetFixture.body("generation", false));
+            }
+            assertThat(f.receivedBy(whole)).containsExactly(0);
+            assertThat(whole.statusCode()).isEqualTo(200);
+            assertThat(whole.body()).contains("whole answer");
+        }
+    }
+
+    @Test
     void afterTheFirstByteAnUpstreamFailureIsAnErrorEventAndNotARetry() throws Exception {
         try (FleetFixture f = new FleetFixture(2)) {
             for (SimServer s : f.sims) {
