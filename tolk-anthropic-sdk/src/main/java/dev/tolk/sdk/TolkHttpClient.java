@@ -244,7 +244,11 @@ public final class TolkHttpClient implements HttpClient {
                         attempt.request().upstreamBody(), requestId),
                         java.net.http.HttpResponse.BodyHandlers.ofInputStream());
                 if (r.statusCode() == 200) {
-                    return answer(attempt, r, turn, requestId, end);
+                    InputStream body = r.body();
+                    if (attempt.request().facts().stream()) {
+                        body = firstBytes(body); // fails like no answer when the upstream dies before them
+                    }
+                    return answer(attempt, body, turn, requestId, end);
                 }
                 byte[] err;
                 try (InputStream in = r.body()) {
@@ -267,8 +271,8 @@ public final class TolkHttpClient implements HttpClient {
     }
 
     /** The upstream's 200: a stream translated as the SDK reads it, or a whole answer translated at once. */
-    private HttpResponse answer(Attempt attempt, java.net.http.HttpResponse<InputStream> r, ThreadTurn turn,
-                                String requestId, Runnable end) throws AnthropicException {
+    private HttpResponse answer(Attempt attempt, InputStream upstreamBody,
+                                ThreadTurn turn, String requestId, Runnable end) throws AnthropicException {
         String messageId = AnthropicIds.messageId();
         if (turn != null) {
             turn.answeredBy(policy.upstreamName(attempt)); // its next continue is pinned here
@@ -276,7 +280,7 @@ public final class TolkHttpClient implements HttpClient {
         if (attempt.request().facts().stream()) {
             UpstreamStream us = new UpstreamStream(attempt.request().facts(), messageId, requestId,
                     policy.promptEstimate(attempt), turn == null ? null : turn.recorder());
-            InputStream body = new java.io.FilterInputStream(r.body()) {
+            InputStream body = new java.io.FilterInputStream(upstreamBody) {
                 @Override
                 public void close() throws IOException {
                     end.run();
@@ -294,7 +298,7 @@ public final class TolkHttpClient implements HttpClient {
                     }));
         }
         byte[] completion;
-        try (InputStream in = r.body()) {
+        try (InputStream in = upstreamBody) {
             completion = in.readAllBytes();
         } catch (IOException e) {
             return InProcessResponse.error(policy.afterBrokenBody(attempt, e.getMessage()).error(), requestId);
@@ -356,6 +360,34 @@ public final class TolkHttpClient implements HttpClient {
     }
 
     // ---- helpers
+
+    /**
+     * Waits for the first bytes of a stream's body and returns the whole body again. vLLM sends a stream's head before
+     * the prefill; an upstream that dies before its first byte has given the SDK nothing yet, so the request may still
+     * move to the next upstream (the {@link IOException}, like no answer at all). In-process there is no connection
+     * to keep alive with pings meanwhile.
+     */
+    private static InputStream firstBytes(InputStream body) throws IOException {
+        byte[] first = new byte[8192];
+        int n;
+        try {
+            n = body.read(first);
+        } catch (IOException e) {
+            body.close();
+            throw e;
+        }
+        if (n < 0) {
+            body.close();
+            throw new IOException("the upstream closed the stream before its first byte");
+        }
+        return new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(first, 0, n), body) {
+            @Override
+            public void close() throws IOException {
+                super.close();
+                body.close(); // also when it was not reached yet: aborts the upstream request
+            }
+        };
+    }
 
     /** The first upstream that is up and serves {@code upstreamModel} (count_tokens is not routed by conversation). */
     private int anyServing(String upstreamModel) {

@@ -4,9 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.core.http.StreamResponse;
+import com.anthropic.helpers.MessageAccumulator;
+import com.anthropic.models.messages.RawMessageStreamEvent;
 import dev.tolk.core.dispatch.RoutingPolicy;
+import dev.tolk.sim.SimFault;
 import dev.tolk.sim.SimOptions;
 import dev.tolk.sim.SimServer;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The in-process adapter in front of two simulators: the gateway's routing and failover, from the same classes. */
@@ -32,6 +39,29 @@ class FleetAdapterTest {
                 assertThat(client.messages().create(hello("after " + i)).content()).isNotEmpty();
             }
             assertThat(b.stats().requests() - before).isEqualTo(4);
+            client.close();
+        }
+    }
+
+    @Test
+    void aStreamWhoseUpstreamDiesAfterItsHeadButBeforeItsFirstByteMovesToTheNextUpstream() throws Exception {
+        try (SimServer a = SimServer.start(SimOptions.defaults()); SimServer b = SimServer.start(SimOptions.defaults())) {
+            // vLLM sends a stream's head at once, then computes the prefill: a's never ends
+            a.loadScenario("rules:\n  - match: {stream: true}\n    reply: {text: \"never sent\", fault: {type: stall, "
+                    + "afterChunks: 0, seconds: 20}}\n");
+            AnthropicClient client = TolkAnthropic.builder().addUpstream(a.baseUri().toString())
+                    .addUpstream(b.baseUri().toString()).routing(RoutingPolicy.ROUND_ROBIN).maxRetries(0).build();
+            CompletableFuture<String> text = CompletableFuture.supplyAsync(() -> {
+                MessageAccumulator acc = MessageAccumulator.create();
+                try (StreamResponse<RawMessageStreamEvent> events = client.messages().createStreaming(hello("go on"))) {
+                    events.stream().forEach(acc::accumulate);
+                }
+                return acc.message().content().get(0).asText().text();
+            });
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.stats().active() == 1);
+            a.fault(SimFault.down());
+            assertThat(text.get(15, TimeUnit.SECONDS)).isEqualTo("You said: go on");
+            assertThat(b.requests().stream().filter(e -> e.path().equals("/v1/chat/completions")).count()).isEqualTo(1);
             client.close();
         }
     }

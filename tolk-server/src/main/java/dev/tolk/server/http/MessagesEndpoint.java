@@ -393,13 +393,61 @@ final class MessagesEndpoint {
         h.put(Responses.REQUEST_ID, x.requestId);
         UpstreamStream us = new UpstreamStream(attempt.request().facts(), AnthropicIds.messageId(), x.requestId,
                 policy.promptEstimate(attempt), x.thread == null ? null : x.thread.recorder()); // hook 2, streaming
+        java.util.concurrent.atomic.AtomicReference<Attempt> current = new java.util.concurrent.atomic.AtomicReference<>(
+                attempt);
         StreamRelay relay = new StreamRelay(x, us, call, x.request.getComponents().getScheduler(), pings,
                 config.pingInterval().toNanos(), () -> metrics.upstreamError("stream_read"),
-                (r, failure) -> streamEnded(x, r, failure, attempt));
+                upstreams.size() == 1 ? null : (r, detail) -> failOverStream(x, current, r,
+                        policy.afterNoAnswer(current.get(), detail)),
+                (r, failure) -> streamEnded(x, r, failure, current.get()));
         active.add(relay);
         metrics.streamStarted();
         x.detach();
         relay.start();
+    }
+
+    /**
+     * A stream's upstream failed before its first body byte, and the policy decided {@code d}: on a retry, the request
+     * goes to the next upstream and the relay continues with its body once its head says 200 (another failure there
+     * is decided the same way). False when there is nothing to move to (the relay ends the stream with an error). Runs
+     * on the relay's or a Jetty client thread: nothing here blocks.
+     */
+    private boolean failOverStream(Exchange x, java.util.concurrent.atomic.AtomicReference<Attempt> current,
+                                   StreamRelay relay, Decision d) {
+        if (!(d instanceof Decision.Retry r) || r.next().reason() != RetryReason.FAILOVER
+                || upstreams.anthropic(r.next().upstream())) { // a passthrough answer cannot continue a translated stream
+            return false;
+        }
+        Attempt next = r.next();
+        int from = next.previous().upstream();
+        metrics.failover(from);
+        x.note = "failover:" + upstreams.name(from) + ">" + upstreams.name(next.upstream());
+        current.set(next);
+        Call c = open(x, next);
+        relay.attach(c.exchange);
+        c.exchange.onHead((head, failure) -> {
+            c.watch.close();
+            if (failure == null && head.getStatus() == 200) {
+                if (x.thread != null) {
+                    x.thread.answeredBy(policy.upstreamName(next));
+                }
+                relay.resume();
+                return;
+            }
+            Decision then;
+            if (failure != null) {
+                then = policy.afterNoAnswer(next, failure.getMessage());
+            } else {
+                c.exchange.abort(new IOException("upstream status " + head.getStatus()));
+                then = policy.afterError(next, head.getStatus(), new byte[0],
+                        head.getHeaders().get(HttpHeader.RETRY_AFTER));
+            }
+            if (!failOverStream(x, current, relay, then)) {
+                relay.resumeFailed(then instanceof Decision.Fail f ? f.error()
+                        : dev.tolk.core.translate.error.ErrorMapping.unreachable("no upstream answered"));
+            }
+        });
+        return true;
     }
 
     private void streamEnded(Exchange x, StreamRelay relay, Throwable failure, Attempt attempt) {

@@ -28,6 +28,12 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * one {@link Ticker} shared by all streams, which looks at each stream's last write: no timer per stream. A client that
  * goes away fails the next write (a chunk or a ping), or Jetty reports the connection's failure; either way the
  * upstream request is aborted at once.
+ *
+ * <p>An upstream that fails (reset, closed, silent too long) before it has sent a byte of its body has sent the client
+ * no content either — only {@code message_start} and pings, which any upstream's stream can follow — so the request may
+ * move to the next upstream ({@link Failover}, the policy's decision): the relay keeps pinging while the next
+ * upstream's head comes, then relays its body into the same stream. A vLLM process that dies during a prefill is such
+ * a case: it sent its response head before the prefill.
  */
 final class StreamRelay extends IteratingCallback implements ActiveStreams.Stream {
     static final long DRAIN_MILLIS = 2000;
@@ -36,6 +42,16 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
     /** The output buffer a stream keeps while it waits for the upstream (it grows for a burst, up to a batch). */
     static final int IDLE_OUTPUT_BYTES = 512;
 
+    /**
+     * Moves the request to another upstream when the current one failed before its first body byte. {@link #start}
+     * returns false when the policy does not move it (the relay then ends the stream with an {@code error} event); else
+     * it {@link #attach}es the new upstream call, and later {@link #resume}s the relay on it or ends it with
+     * {@link #resumeFailed}.
+     */
+    interface Failover {
+        boolean start(StreamRelay relay, String detail);
+    }
+
     /** Ends a relay: how the stream went is in {@code x}; {@code failure} is null when the client got it all. */
     interface Completion {
         void completed(StreamRelay relay, Throwable failure);
@@ -43,8 +59,15 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
 
     private final Exchange x;
     private final UpstreamStream us;
-    private final UpstreamClient.Exchange call;
-    private final Content.Source source;
+    private volatile UpstreamClient.Exchange call;
+    private volatile Content.Source source;
+    private final Failover failover;
+    /** Waiting for the head of the upstream the request failed over to: nothing to read yet. */
+    private volatile boolean switching;
+    private volatile AnthropicError switchFailed;
+    private volatile boolean done;
+    /** Whether the upstream has sent a byte of its body: from then on it cannot be replaced. */
+    private boolean upstreamBytes;
     private final byte[] idleStorage = new byte[IDLE_OUTPUT_BYTES];
     private final SseOutput out = new SseOutput(0);
     private final ByteBufferPool bufferPool;
@@ -66,11 +89,13 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
     private boolean lastWritten;
 
     StreamRelay(Exchange x, UpstreamStream us, UpstreamClient.Exchange call, Scheduler scheduler,
-                Ticker<StreamRelay> pings, long pingNanos, Runnable onUpstreamReadFailure, Completion completion) {
+                Ticker<StreamRelay> pings, long pingNanos, Runnable onUpstreamReadFailure, Failover failover,
+                Completion completion) {
         this.x = x;
         this.us = us;
         this.call = call;
         this.source = call.body();
+        this.failover = failover;
         this.bufferPool = x.request.getComponents().getByteBufferPool();
         out.adopt(idleStorage);
         this.scheduler = scheduler;
@@ -86,6 +111,28 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
 
     boolean clientGone() {
         return clientGone;
+    }
+
+    /** The request failed over: {@code next} is its call to the next upstream, whose head has not come yet. */
+    void attach(UpstreamClient.Exchange next) {
+        call = next;
+        if (done) {
+            next.abort(new IOException("stream complete")); // the client left meanwhile
+        }
+    }
+
+    /** {@link #attach}ed call's head came with 200: its body continues the stream. */
+    void resume() {
+        source = call.body();
+        switching = false;
+        iterate();
+    }
+
+    /** The failover found no upstream to answer: the stream ends with {@code error}. */
+    void resumeFailed(AnthropicError error) {
+        switchFailed = error;
+        switching = false;
+        iterate();
     }
 
     /** Starts relaying: {@code message_start} is written, then upstream bytes as they come. */
@@ -135,6 +182,22 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
             return endForShutdown(reason);
         }
         while (true) {
+            AnthropicError failedOver = switchFailed;
+            if (failedOver != null) {
+                us.fail(failedOver, out);
+                return writeLast();
+            }
+            if (switching) { // pings only, until the next upstream's head
+                if (out.isEmpty() && pingDue) {
+                    pingDue = false;
+                    us.ping(out);
+                }
+                if (!out.isEmpty()) {
+                    return write();
+                }
+                endBurst();
+                return Action.IDLE;
+            }
             Content.Chunk chunk = source.read();
             if (chunk == null) {
                 if (!out.isEmpty()) {
@@ -162,6 +225,9 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
                 if (clientGone) {
                     throw f;
                 }
+                if (failOver(UpstreamClient.describe(f))) {
+                    continue;
+                }
                 onUpstreamReadFailure.run();
                 call.abort(f);
                 us.fail(AnthropicError.api("upstream connection failed mid-stream: " + UpstreamClient.describe(f)), out);
@@ -170,7 +236,12 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
             boolean last = chunk.isLast();
             try {
                 ByteBuffer b = chunk.getByteBuffer();
+                if (!upstreamBytes && !b.hasRemaining() && last && failOver("the upstream closed the stream before "
+                        + "its first byte")) {
+                    continue;
+                }
                 if (b.hasRemaining()) {
+                    upstreamBytes = true;
                     reserve(b.remaining()); // translated events are about as long as the chunks they come from
                     us.feed(b, out);
                 }
@@ -191,6 +262,22 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
                 return write();
             }
         }
+    }
+
+    /**
+     * The upstream failed before its first body byte: asks the {@link Failover} to move the request. True when it
+     * did: the relay waits (pinging) for the next upstream.
+     */
+    private boolean failOver(String detail) {
+        if (upstreamBytes || failover == null) {
+            return false;
+        }
+        switching = true; // before the next upstream can answer
+        if (failover.start(this, detail)) {
+            return true;
+        }
+        switching = false;
+        return false;
     }
 
     /** Graceful shutdown (or the upstream abort it caused): an {@code error} event, unless the stream already ended. */
@@ -311,6 +398,7 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
 
     @Override
     protected void onCompleteSuccess() {
+        done = true;
         cancelPing();
         out.reset();
         endBurst(); // the last write has completed
@@ -324,6 +412,7 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
 
     @Override
     protected void onCompleteFailure(Throwable cause) {
+        done = true;
         cancelPing();
         burst = null; // a failed write may still hold it: left to the garbage collector, not returned to the pool
         clientGone = true;

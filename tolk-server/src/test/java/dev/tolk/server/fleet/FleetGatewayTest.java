@@ -166,6 +166,42 @@ class FleetGatewayTest {
     }
 
     @Test
+    void anInstanceThatDiesAfterAStreamsHeadButBeforeItsFirstChunkFailsOverWithNoClientError() throws Exception {
+        try (FleetFixture f = new FleetFixture(3)) {
+            TolkServer t = f.tolk(RoutingPolicy.BOUNDED_AFFINITY);
+            int victim = f.servedBy(f.send(t, "s-prefill", FleetFixture.body("hi", false)));
+            // vLLM sends a stream's head at once, then computes the prefill: the victim's prefill never ends
+            f.sims.get(victim).loadScenario("rules:\n  - match: {stream: true}\n    reply: {text: \"never sent\", "
+                    + "fault: {type: stall, afterChunks: 0, seconds: 20}}\n");
+            HttpResponse<java.io.InputStream> open = f.http.send(HttpRequest.newBuilder(t.baseUri().resolve(
+                    "/v1/messages")).POST(HttpRequest.BodyPublishers.ofString(FleetFixture.body("go on", true)))
+                    .header("content-type", "application/json").header("x-claude-code-session-id", "s-prefill")
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(open.statusCode()).as("the client has its head: so had Tolk the upstream's").isEqualTo(200);
+            f.sims.get(victim).fault(SimFault.down());
+            String body;
+            try (java.io.InputStream in = open.body()) {
+                body = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            assertThat(body).contains("event: message_start").contains("\"text\":\"Yo\"")
+                    .contains("event: message_stop").doesNotContain("event: error");
+            assertThat(body.indexOf("event: message_start")).isEqualTo(body.lastIndexOf("event: message_start"));
+            String id = open.headers().firstValue("request-id").orElseThrow();
+            Set<Integer> got = new HashSet<>();
+            for (int i = 0; i < f.sims.size(); i++) {
+                for (var e : f.sims.get(i).requests()) {
+                    if (id.equals(e.headers().get("x-request-id")) && e.path().equals("/v1/chat/completions")) {
+                        got.add(i);
+                    }
+                }
+            }
+            assertThat(got).hasSize(2).contains(victim);
+            assertThat(f.get(t, "/metrics").body()).contains("tolk_upstream_retries_total{upstream=\"sim" + victim
+                    + "\"} 1.0");
+        }
+    }
+
+    @Test
     void a503FailsOverWithNoClientError() throws Exception {
         try (FleetFixture f = new FleetFixture(2)) {
             f.sims.get(0).fault(SimFault.unavailable());
@@ -226,7 +262,7 @@ class FleetGatewayTest {
             assertThat(moved.body()).contains("event: message_stop").doesNotContain("event: error");
             assertThat(f.receivedBy(moved)).containsExactly(0, 1);
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
-            await().atMost(Duration.ofSeconds(10)).as("sim0 ejected, then back").until(() ->
+            await("sim0 ejected, then back").atMost(Duration.ofSeconds(10)).until(() ->
                     f.get(t, "/metrics").body().contains("tolk_upstream_up{upstream=\"sim0\"} 1.0"));
             // a stream whose head came at once and whose first chunk takes 2.5 s (a long prefill): not cut
             HttpResponse<String> prefill = null;
@@ -234,7 +270,7 @@ class FleetGatewayTest {
                 prefill = f.send(t, null, FleetFixture.body("prefill", true)); // round robin: one of two is sim0's
             }
             assertThat(f.receivedBy(prefill)).containsExactly(0);
-            assertThat(prefill.body()).contains("slow but sure").doesNotContain("event: error");
+            assertThat(prefill.body()).contains("event: message_stop").doesNotContain("event: error");
             // a non-streaming answer's head comes with the whole generation: not bound by the head timeout either
             HttpResponse<String> whole = null;
             for (int i = 0; i < 2 && (whole == null || f.receivedBy(whole).contains(1)); i++) {
