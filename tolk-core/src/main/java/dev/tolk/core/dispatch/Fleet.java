@@ -156,12 +156,12 @@ public final class Fleet {
                 long now = clock.getAsLong();
                 place(order, key, now);
                 bound(order, now);
+                pin(order, hint);
+                recent.sent(key, order[0], now);
+                return new Route(order, key);
             }
         }
         pin(order, hint);
-        if (recent != null) {
-            recent.sent(key, order[0], clock.getAsLong());
-        }
         return new Route(order, key);
     }
 
