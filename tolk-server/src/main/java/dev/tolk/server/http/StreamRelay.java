@@ -121,11 +121,18 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
         }
     }
 
-    /** {@link #attach}ed call's head came with 200: its body continues the stream. */
+    /**
+     * {@link #attach}ed call's head came with 200: its body continues the stream once it has something to read (its
+     * first read is left to Jetty's demand callback: this runs inside Jetty's head notification, while another thread
+     * may be in {@link #process}).
+     */
     void resume() {
-        source = call.body();
-        switching = false;
-        iterate();
+        Content.Source next = call.body();
+        next.demand(Invocable.from(Invocable.InvocationType.NON_BLOCKING, () -> {
+            source = next;
+            switching = false;
+            iterate();
+        }));
     }
 
     /** The failover found no upstream to answer: the stream ends with {@code error}. */
