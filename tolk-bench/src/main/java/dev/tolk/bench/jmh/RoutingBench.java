@@ -21,8 +21,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The per-request cost of choosing an upstream ({@link Fleet#route}): conversation key + rendezvous ranking + the load
- * bound over 4 upstreams, from Claude Code's session header, from {@code metadata.user_id}'s JSON, and from the hash
+ * The per-request cost of choosing an upstream ({@link Fleet#route}): conversation key + rendezvous ranking + the
+ * look-up and update of where the conversation went last + the load bound over 4 upstreams, from Claude Code's session header, from {@code metadata.user_id}'s JSON, and from the hash
  * of a Claude Code-sized conversation start (a 40 KB system prompt, 20 tools) when neither is there; and one upstream
  * (nothing ranked).
  */

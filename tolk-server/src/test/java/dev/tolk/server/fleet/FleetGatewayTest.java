@@ -96,7 +96,7 @@ class FleetGatewayTest {
                             .header("x-claude-code-session-id", "the-hot-session").build(),
                             HttpResponse.BodyHandlers.ofString()));
                     int expected = i + 1;
-                    await().atMost(Duration.ofSeconds(5)).until(() ->
+                    await().atMost(Duration.ofSeconds(20)).until(() ->
                             f.sims.stream().mapToLong(s -> s.stats().active()).sum() >= expected);
                 }
                 int busy = 0;
@@ -128,7 +128,7 @@ class FleetGatewayTest {
                         .header("content-type", "application/json").header("x-claude-code-session-id", "the-session")
                         .build(), HttpResponse.BodyHandlers.ofString()));
             }
-            await().atMost(Duration.ofSeconds(5)).until(() -> f.get(home).contains("vllm:num_requests_waiting")
+            await().atMost(Duration.ofSeconds(20)).until(() -> f.get(home).contains("vllm:num_requests_waiting")
                     && waiting(f.get(home)) >= 3);
             Thread.sleep(1500); // the watcher's next scrape
             assertThat(f.servedBy(f.send(watcher, "the-session", FleetFixture.body("now", false))))
