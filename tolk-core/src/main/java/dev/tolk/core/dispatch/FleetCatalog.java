@@ -39,20 +39,26 @@ public final class FleetCatalog implements ContextWindows, Fleet.Serving {
         return catalogs.get(upstream);
     }
 
-    /** Whether any upstream's list is known: then no lookup waits. */
+    /**
+     * Whether any upstream's list is known and no first list is still being fetched: then no lookup waits. While the
+     * first lists come in (a gateway's first moments, or an upstream's first list after it comes back), a request that
+     * routed at once would see only the upstreams whose list happened to come first and leave its conversation's.
+     */
     public boolean loaded() {
+        boolean any = false;
         for (ModelCatalog c : catalogs) {
-            if (c.loaded()) {
-                return true;
+            if (c.firstFetchUnderWay()) {
+                return false;
             }
+            any |= c.loaded();
         }
-        return false;
+        return any;
     }
 
     /**
      * While no upstream's list is known, fetches every upstream's (at the same time) and waits for them; failures are
-     * left to the requests. Once one is known nothing waits: the health monitor fetches the list of an upstream
-     * that comes back.
+     * left to the requests. Once one is known only the first lists still under way are waited for (fetched with it,
+     * or by the health monitor for an upstream that comes back); a failed one is not fetched again here.
      */
     public void awaitLoaded() {
         if (catalogs.size() == 1) {
@@ -62,11 +68,19 @@ public final class FleetCatalog implements ContextWindows, Fleet.Serving {
         if (loaded()) {
             return;
         }
+        boolean any = false;
         for (ModelCatalog c : catalogs) {
-            c.startLoading();
+            any |= c.loaded();
+        }
+        if (!any) {
+            for (ModelCatalog c : catalogs) {
+                c.startLoading();
+            }
         }
         for (ModelCatalog c : catalogs) {
-            c.awaitLoaded();
+            if (!any || c.firstFetchUnderWay()) {
+                c.awaitLoaded();
+            }
         }
     }
 

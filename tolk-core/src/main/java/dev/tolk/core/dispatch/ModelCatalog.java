@@ -91,6 +91,11 @@ public final class ModelCatalog implements ContextWindows {
         }
     }
 
+    /** Whether no list is known yet and the first fetch is under way. */
+    public boolean firstFetchUnderWay() {
+        return snapshot == null && inflight.get() != null;
+    }
+
     /** Whether a list is known (perhaps stale): then no lookup waits. */
     public boolean loaded() {
         return snapshot != null;

@@ -95,6 +95,33 @@ class FleetPiecesTest {
     }
 
     @Test
+    void aFleetsCatalogIsNotLoadedWhileAFirstListIsStillComing() throws Exception {
+        List<java.util.concurrent.CompletableFuture<ModelCatalog.Fetched>> answers = new ArrayList<>();
+        List<ModelCatalog> catalogs = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            var answer = new java.util.concurrent.CompletableFuture<ModelCatalog.Fetched>();
+            answers.add(answer);
+            catalogs.add(new ModelCatalog(() -> answer, java.util.Map.of(), System::nanoTime));
+        }
+        List<java.util.Set<String>> all = new ArrayList<>();
+        all.add(null);
+        all.add(null);
+        FleetCatalog fleet = new FleetCatalog(catalogs, all);
+        byte[] models = "{\"data\":[{\"id\":\"m\",\"max_model_len\":8192}]}".getBytes();
+        catalogs.forEach(ModelCatalog::startLoading);
+        answers.get(0).complete(new ModelCatalog.Fetched(200, models));
+        assertThat(fleet.loaded()).as("the second list is on its way: routing now would leave it out").isFalse();
+        Thread waiter = Thread.ofVirtual().start(fleet::awaitLoaded);
+        waiter.join(200);
+        assertThat(waiter.isAlive()).as("waits for the list under way").isTrue();
+        answers.get(1).complete(new ModelCatalog.Fetched(200, models));
+        waiter.join(5000);
+        assertThat(waiter.isAlive()).isFalse();
+        assertThat(fleet.loaded()).isTrue();
+        assertThat(fleet.serves(0, "m") && fleet.serves(1, "m")).isTrue();
+    }
+
+    @Test
     void theBackOffGrowsWhileFailingAndAProbeBringsItBack() {
         UpstreamHealth h = new UpstreamHealth();
         long t = 0;

@@ -427,6 +427,10 @@ final class MessagesEndpoint {
         relay.attach(c.exchange);
         c.exchange.onHead((head, failure) -> {
             c.watch.close();
+            if (c.clientGone.get() || relay.ending()) { // the client left or Tolk shuts down: nothing to decide
+                c.exchange.abort(new IOException("stream complete"));
+                return;
+            }
             if (failure == null && head.getStatus() == 200) {
                 if (x.thread != null) {
                     x.thread.answeredBy(policy.upstreamName(next));

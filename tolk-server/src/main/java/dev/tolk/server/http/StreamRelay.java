@@ -135,6 +135,11 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
         }));
     }
 
+    /** Whether the stream is over or about to be (the client left, or a shutdown ends it): no failover then. */
+    boolean ending() {
+        return done || clientGone || terminateReason != null;
+    }
+
     /** The failover found no upstream to answer: the stream ends with {@code error}. */
     void resumeFailed(AnthropicError error) {
         switchFailed = error;
