@@ -50,9 +50,10 @@ public final class TolkServer implements AutoCloseable {
     private volatile UsageView usage;
     private final GatewayStore store;
 
-    private TolkServer(GatewayConfig config) {
+    private TolkServer(GatewayConfig config, GatewayExtensions extensions) {
         boolean withStore = hasStore(config);
-        if (!config.isLoopback() && config.apiKeys().isEmpty() && !withStore && !config.allowUnauthenticated()) {
+        if (!config.isLoopback() && config.apiKeys().isEmpty() && !withStore && extensions.keys() == null
+                && !config.allowUnauthenticated()) {
             throw new IllegalArgumentException("refusing to listen on " + config.host()
                     + " without an API key: anyone who can reach it could use the upstream. Set --api-key or "
                     + "TOLK_API_KEYS, keep keys in a store (--db), or pass --allow-unauthenticated if this is really "
@@ -69,7 +70,9 @@ public final class TolkServer implements AutoCloseable {
         if (store != null) {
             metrics.store(store);
         }
-        this.handler = new GatewayHandler(config, translator, upstreams, metrics, store);
+        // the store's counters when there is a store (shared by replicas), else the given ones (in-memory by default)
+        this.handler = new GatewayHandler(config, translator, upstreams, metrics, store,
+                store != null ? store.counters() : extensions.counters());
         this.monitor = new FleetMonitor(upstreams, config.probeInterval());
 
         QueuedThreadPool pool = new ResumeInlineThreadPool(64, 2);
@@ -91,8 +94,9 @@ public final class TolkServer implements AutoCloseable {
         // the front door, outermost first: idle timeouts, the exchange and its access line, client keys, the routes
         // with a store off loopback a key is always needed (none gets in before the first key is made), unless the
         // operator allowed unauthenticated use
-        Handler routes = config.apiKeys().isEmpty() && store == null ? handler
+        Handler routes = config.apiKeys().isEmpty() && store == null && extensions.keys() == null ? handler
                 : new ClientAuthentication(handler, config.apiKeys(), store == null ? null : store.keys(),
+                        extensions.keys(),
                         store != null && !config.isLoopback() && !config.allowUnauthenticated());
         adminSessions = new AdminSessions(config.adminKey(), System::nanoTime);
         accessLog = new AccessLog(new AdminAccess(routes, adminSessions, config.isLoopback()), metrics);
@@ -135,7 +139,16 @@ public final class TolkServer implements AutoCloseable {
     }
 
     public static TolkServer start(GatewayConfig config) {
-        TolkServer t = new TolkServer(config);
+        return start(config, GatewayExtensions.defaults());
+    }
+
+    /**
+     * A gateway given more than its configuration: client keys from {@code extensions.keys()} besides the static
+     * {@code api-keys} and the store's, and the counters their limits use when there is no store (in-memory by
+     * default).
+     */
+    public static TolkServer start(GatewayConfig config, GatewayExtensions extensions) {
+        TolkServer t = new TolkServer(config, extensions);
         try {
             if (t.store != null) {
                 // opened meanwhile on the store's thread; a database that does not answer is retried in the background

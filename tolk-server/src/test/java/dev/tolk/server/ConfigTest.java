@@ -21,7 +21,7 @@ class ConfigTest {
 
     static ConfigLoader.Flags flags(String upstream, Path config) {
         return new ConfigLoader.Flags(null, null, upstream, null, null, null, null, null, null, null, null, null, null,
-                null, config, null, null, null, null);
+                null, config, null, null, null, null, null);
     }
 
     @Test

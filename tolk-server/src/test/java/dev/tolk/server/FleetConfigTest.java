@@ -21,7 +21,7 @@ class FleetConfigTest {
 
     private static ConfigLoader.Flags flags(String upstream, Path config, String routing, Double bound) {
         return new ConfigLoader.Flags(null, null, upstream, null, null, null, null, null, null, null, null, null, null,
-                null, config, routing, bound, null, null);
+                null, config, routing, bound, null, null, null);
     }
 
     @Test

@@ -133,6 +133,11 @@ public final class DispatchPolicy {
         return estimator.estimate(sent.upstreamModel(), sent.bodyBytes());
     }
 
+    /** The estimated prompt tokens of a translated request before it is sent (a key's tokens-per-minute check). */
+    public long promptEstimate(TranslatedRequest translated) {
+        return estimator.estimate(translated.facts().upstreamModel(), translated.upstreamBody().length);
+    }
+
     /** A non-streaming answer to {@code sent} came back: its usage is the exact prompt size. */
     public void answered(Attempt sent, TranslatedResponse response) {
         estimator.observe(sent.upstreamModel(), sent.bodyBytes(), response.inputTokens() + response.cacheReadTokens());

@@ -31,7 +31,12 @@ public final class Fleet {
     /** One upstream: its configured name (the rendezvous identity), weight, health and load. */
     public record Member(String name, double weight, long nameHash, UpstreamHealth health, UpstreamLoad load) {
         public Member(String name, double weight) {
-            this(name, weight, Rendezvous.nameHash(name), new UpstreamHealth(), new UpstreamLoad());
+            this(name, weight, 0);
+        }
+
+        /** An upstream that runs at most {@code capacity} requests at once (0: not known). */
+        public Member(String name, double weight, int capacity) {
+            this(name, weight, Rendezvous.nameHash(name), new UpstreamHealth(), new UpstreamLoad(capacity));
         }
     }
 
@@ -59,6 +64,7 @@ public final class Fleet {
     private final boolean equalWeights;
     private final AtomicInteger turn = new AtomicInteger();
     private final RecentConversations recent;
+    private final boolean bounded;
 
     public Fleet(List<Member> members, Serving serving, RoutingPolicy policy, double loadBound, int maxFailovers,
                  RetryBudget budget, LongSupplier nanoClock) {
@@ -75,6 +81,7 @@ public final class Fleet {
         this.equalWeights = members.stream().allMatch(m -> m.weight() == members.get(0).weight());
         this.recent = policy == RoutingPolicy.BOUNDED_AFFINITY && members.size() > 1
                 ? new RecentConversations(members.size()) : null;
+        this.bounded = members.stream().anyMatch(m -> m.load().capacity() > 0);
     }
 
     /** One upstream: every route is {@link Route#SINGLE}. */
@@ -156,10 +163,16 @@ public final class Fleet {
                 long now = clock.getAsLong();
                 place(order, key, now);
                 bound(order, now);
+                if (bounded) {
+                    roomFirst(order);
+                }
                 pin(order, hint);
                 recent.sent(key, order[0], now);
                 return new Route(order, key);
             }
+        }
+        if (bounded) {
+            roomFirst(order);
         }
         pin(order, hint);
         return new Route(order, key);
@@ -244,6 +257,24 @@ public final class Fleet {
         Rendezvous.sortByScore(order, load, order.length);
     }
 
+    /**
+     * With capacities configured, a request goes to an upstream with room when there is one: the first of the order
+     * that has room moves to the front if the front one is full (the fair queue released the request because some
+     * upstream had room; sent to a full one it would wait in vLLM's queue, first come first served).
+     */
+    private void roomFirst(int[] order) {
+        long now = clock.getAsLong();
+        if (members.get(order[0]).load().room(now) > 0) {
+            return;
+        }
+        for (int j = 1; j < order.length; j++) {
+            if (members.get(order[j]).load().room(now) > 0) {
+                moveToFront(order, j);
+                return;
+            }
+        }
+    }
+
     /** Moves the pinned upstream to the front if it is a candidate (up and serving the model). */
     private void pin(int[] order, RoutingHint hint) {
         if (hint.pinnedUpstream() == null) {
@@ -268,6 +299,46 @@ public final class Fleet {
         for (int j = 0; j < order.length; j++) {
             order[j] = copy[(j + by) % order.length];
         }
+    }
+
+    /**
+     * How many more requests for {@code upstreamModel} the upstreams that would serve it (those {@link #route} picks
+     * from: serving it and up) take before each is at its capacity; {@link Integer#MAX_VALUE} when any of them has no
+     * capacity configured (an upstream without one is never full). The fair queue holds requests while this is 0.
+     */
+    public int room(String upstreamModel) {
+        long now = clock.getAsLong();
+        int n = members.size();
+        boolean anyServes = false;
+        for (int i = 0; i < n && !anyServes; i++) {
+            anyServes = serving.serves(i, upstreamModel);
+        }
+        boolean anyUp = false;
+        for (int i = 0; i < n && !anyUp; i++) {
+            anyUp = (!anyServes || serving.serves(i, upstreamModel)) && members.get(i).health().up();
+        }
+        long room = 0;
+        for (int i = 0; i < n; i++) {
+            Member m = members.get(i);
+            if ((!anyServes || serving.serves(i, upstreamModel)) && (!anyUp || m.health().up())) {
+                int r = m.load().room(now);
+                if (r == Integer.MAX_VALUE) {
+                    return r;
+                }
+                room += r;
+            }
+        }
+        return (int) Math.min(Integer.MAX_VALUE - 1, room);
+    }
+
+    /** Whether every upstream that would serve {@code upstreamModel} is at its capacity ({@link #room} is 0). */
+    public boolean saturated(String upstreamModel) {
+        return room(upstreamModel) == 0;
+    }
+
+    /** Whether any upstream has a capacity configured (only then can the fleet be saturated). */
+    public boolean bounded() {
+        return bounded;
     }
 
     /** A request was routed (it funds the retry budget). */

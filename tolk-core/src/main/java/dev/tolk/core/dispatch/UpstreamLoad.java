@@ -22,6 +22,31 @@ public final class UpstreamLoad {
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile Scraped scraped;
     private volatile int inFlightAtScrape;
+    /** How many requests the upstream runs at once (its vLLM {@code --max-num-seqs}); 0 when not configured. */
+    private final int capacity;
+
+    public UpstreamLoad() {
+        this(0);
+    }
+
+    public UpstreamLoad(int capacity) {
+        this.capacity = Math.max(0, capacity);
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /**
+     * How many more requests the upstream takes at {@code now} before it is at its capacity ({@link Integer#MAX_VALUE}
+     * without one). The whole requests of the load count, not its KV-cache tie-breaker.
+     */
+    public int room(long now) {
+        if (capacity == 0) {
+            return Integer.MAX_VALUE;
+        }
+        return Math.max(0, capacity - (int) Math.floor(value(now)));
+    }
 
     public void begin() {
         inFlight.incrementAndGet();

@@ -38,15 +38,18 @@ public final class ConfigCommand implements Callable<Integer> {
             line("upstreams", c.upstreams().size() + " upstreams", Map.of("upstreams", src.getOrDefault("upstream",
                     "default")));
             for (UpstreamConfig u : c.upstreams()) {
-                System.out.printf("  - %-20s %s protocol=%s weight=%s key=%s models=%s%n", u.name(), u.url(),
+                System.out.printf("  - %-20s %s protocol=%s weight=%s key=%s models=%s%s%n", u.name(), u.url(),
                         u.protocol(), u.weight(), mask(u.apiKey()), u.models().isEmpty() ? "(from /v1/models)"
-                                : String.join(",", u.models()));
+                                : String.join(",", u.models()), (u.capacity() > 0 ? " capacity=" + u.capacity() : "")
+                                + (u.priorityScheduling() ? " priority-scheduling" : ""));
             }
         }
         line("routing", c.routing().wireName(), src);
         line("load-bound", Double.toString(c.loadBound()), src);
         line("failover-retries", Integer.toString(c.failoverRetries()), src);
         line("health-probe-seconds", Long.toString(c.probeInterval().toSeconds()), src);
+        line("fair-queue", Boolean.toString(c.fairQueue()), src);
+        line("queue-wait-seconds", Long.toString(c.queueWait().toSeconds()), src);
         line("upstream-api-key", mask(c.upstreamApiKey()), src);
         line("model", c.defaultModel() == null ? "(upstream's first model)" : c.defaultModel(), src);
         line("models", c.routes().isEmpty() ? "(none)" : c.routes().stream()

@@ -67,12 +67,16 @@ public final class GatewayOptions {
     @Option(names = "--log-bodies", description = "Log request bodies (contains prompts; off by default).")
     Boolean logBodies;
 
+    @Option(names = "--queue-wait", description = "Seconds a request may wait in the fair queue while every upstream "
+            + "serving its model is at its capacity, then 529 (default 60).")
+    Integer queueWait;
+
     @Option(names = "--config", description = "YAML configuration file.")
     Path config;
 
     ConfigLoader.Flags toFlags() {
         return new ConfigLoader.Flags(host, port, upstream == null ? null : String.join(",", upstream), model, maps,
                 maxModelLen, apiKeys, allowUnauthenticated, reasoningStyle, inlineSystem, pdf, textToolCalls,
-                pingInterval, logBodies, config, routing, loadBound, adminKey, db);
+                pingInterval, logBodies, config, routing, loadBound, adminKey, db, queueWait);
     }
 }

@@ -74,9 +74,9 @@ public final class ConfigLoader {
             "shutdown-grace-seconds", "connect-timeout-seconds", "upstream-timeout-seconds",
             "upstream-head-timeout-seconds", "header-timeout-seconds",
             "upstreams", "routing", "load-bound", "failover-retries", "health-probe-seconds",
-            "thread-memory-mib", "admin-key", "db");
+            "thread-memory-mib", "admin-key", "db", "queue-wait-seconds", "fair-queue");
     private static final Set<String> UPSTREAM_KEYS = Set.of("url", "name", "protocol", "api-key-env", "weight",
-            "models");
+            "models", "capacity", "priority-scheduling");
 
     /**
      * Values given on the command line; null means "not given". {@code upstream} is one URL or several separated
@@ -86,10 +86,10 @@ public final class ConfigLoader {
                         List<String> maxModelLen, List<String> apiKeys, Boolean allowUnauthenticated,
                         String reasoningStyle, String inlineSystem, String pdf, Boolean textToolCalls,
                         Integer pingIntervalSeconds, Boolean logBodies, Path config, String routing,
-                        Double loadBound, String adminKey, String db) {
+                        Double loadBound, String adminKey, String db, Integer queueWaitSeconds) {
         public static Flags none() {
             return new Flags(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                    null, null, null, null);
+                    null, null, null, null, null);
         }
     }
 
@@ -205,6 +205,13 @@ public final class ConfigLoader {
         }
         String adminKey = pick("admin-key", f.adminKey(), "TOLK_ADMIN_KEY", file, null);
         String db = pick("db", f.db(), "TOLK_DB_URL", file, null);
+        int queueWait = parseInt("queue-wait-seconds", pick("queue-wait-seconds",
+                f.queueWaitSeconds() == null ? null : f.queueWaitSeconds().toString(), null, file,
+                Integer.toString(GatewayConfig.DEFAULT_QUEUE_WAIT_SECONDS)));
+        if (queueWait < 1) {
+            throw new ConfigException("queue-wait-seconds must be at least 1");
+        }
+        boolean fairQueue = parseBool("fair-queue", pick("fair-queue", null, null, file, "true"));
         GatewayConfig c = GatewayConfig.builder().host(host).port(port).upstreams(upstreams).upstreamSim(sim)
                 .upstreamApiKey(key).routing(routing).loadBound(loadBound).failoverRetries(failoverRetries)
                 .probeInterval(Duration.ofSeconds(probeSeconds)).defaultModel(model).routes(routes).maxModelLen(lens)
@@ -217,6 +224,7 @@ public final class ConfigLoader {
                 .threadMemoryBytes((long) threadMib << 20)
                 .adminKey(adminKey == null || adminKey.isBlank() ? null : adminKey)
                 .database(db == null || db.isBlank() ? null : db)
+                .queueWait(Duration.ofSeconds(queueWait)).fairQueue(fairQueue)
                 .build();
         return new Loaded(c, Map.copyOf(sources), List.copyOf(warnings));
     }
@@ -269,7 +277,14 @@ public final class ConfigLoader {
             if (u.has("models")) {
                 u.get("models").forEach(m -> models.add(m.asText()));
             }
-            out.add(new UpstreamConfig(name, url, protocol, apiKey, weight, models));
+            int capacity = u.hasNonNull("capacity") ? parseInt("capacity of upstream " + name,
+                    u.get("capacity").asText()) : 0;
+            if (capacity < 0) {
+                throw new ConfigException("upstream " + name + ": capacity must be 0 (not known) or more");
+            }
+            boolean prioritySched = u.hasNonNull("priority-scheduling")
+                    && parseBool("priority-scheduling of upstream " + name, u.get("priority-scheduling").asText());
+            out.add(new UpstreamConfig(name, url, protocol, apiKey, weight, models, capacity, prioritySched));
         }
         return out;
     }

@@ -23,6 +23,10 @@ import java.util.Map;
  * @param loadBound bounded affinity's bound: an upstream above this × the mean load spills
  * @param probeInterval how often upstreams are probed ({@code /health}, else {@code /v1/models})
  * @param failoverRetries how many times one request may move to the next upstream
+ * @param queueWait the longest a request waits in the fair queue while every upstream serving its model is at its
+ *                  capacity; then 529 {@code overloaded_error}
+ * @param fairQueue whether a saturated fleet holds requests in the fair queue (else they go to the upstreams at once
+ *                  and wait in vLLM's own queue, first come first served)
  * @param threadMemoryBytes the most the message threads may hold (conversations as JSON bytes); 0 stores none
  *                          (every continue answers {@code thread_not_found} and the client replays)
  */
@@ -53,13 +57,16 @@ public record GatewayConfig(
         int failoverRetries,
         long threadMemoryBytes,
         String adminKey,
-        String database) {
+        String database,
+        Duration queueWait,
+        boolean fairQueue) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8484;
     public static final long DEFAULT_MAX_BODY_BYTES = 32L * 1024 * 1024;
     public static final long DEFAULT_THREAD_MEMORY_MIB = 256;
     public static final Duration DEFAULT_UPSTREAM_HEAD_TIMEOUT = Duration.ofSeconds(30);
+    public static final int DEFAULT_QUEUE_WAIT_SECONDS = 60;
 
     public GatewayConfig {
         routes = List.copyOf(routes);
@@ -115,6 +122,8 @@ public record GatewayConfig(
         b.threadMemoryBytes = threadMemoryBytes;
         b.adminKey = adminKey;
         b.database = database;
+        b.queueWait = queueWait;
+        b.fairQueue = fairQueue;
         return b;
     }
 
@@ -216,6 +225,8 @@ public record GatewayConfig(
         private long threadMemoryBytes = DEFAULT_THREAD_MEMORY_MIB << 20;
         private String adminKey;
         private String database;
+        private Duration queueWait = Duration.ofSeconds(DEFAULT_QUEUE_WAIT_SECONDS);
+        private boolean fairQueue = true;
 
         private Builder() {}
 
@@ -234,6 +245,10 @@ public record GatewayConfig(
         public Builder adminKey(String v) { adminKey = v; return this; }
         /** {@code --db}: a SQLite file path or a {@code postgresql://…} URL; null: the default store. */
         public Builder database(String v) { database = v; return this; }
+        /** The longest a request waits in the fair queue of a saturated fleet before its 529. */
+        public Builder queueWait(Duration v) { queueWait = v; return this; }
+        /** Whether a saturated fleet holds requests in the fair queue (true) or sends them on at once. */
+        public Builder fairQueue(boolean v) { fairQueue = v; return this; }
         public Builder upstreamSim(boolean v) { upstreamSim = v; return this; }
         public Builder upstreamApiKey(String v) { upstreamApiKey = v; return this; }
         public Builder defaultModel(String v) { defaultModel = v; return this; }
@@ -255,7 +270,8 @@ public record GatewayConfig(
             return new GatewayConfig(host, port, upstream, upstreamSim, upstreamApiKey, defaultModel, routes,
                     maxModelLen, apiKeys, allowUnauthenticated, translation, pingInterval, maxBodyBytes, logBodies,
                     shutdownGrace, connectTimeout, upstreamTimeout, upstreamHeadTimeout, headerTimeout, upstreams,
-                    routing, loadBound, probeInterval, failoverRetries, threadMemoryBytes, adminKey, database);
+                    routing, loadBound, probeInterval, failoverRetries, threadMemoryBytes, adminKey, database,
+                    queueWait, fairQueue);
         }
     }
 

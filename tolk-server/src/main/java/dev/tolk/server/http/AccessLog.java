@@ -100,6 +100,10 @@ public final class AccessLog extends Handler.Wrapper {
             if (session != null) {
                 line.append(" session=").append(loggable(session));
             }
+            if (x.queuedNanos >= 0) {
+                line.append(" queued_ms=");
+                millis(line, x.queuedNanos);
+            }
             if (x.note != null) {
                 line.append(" note=").append(x.note);
             }

@@ -30,18 +30,26 @@ public final class ClientAuthentication extends Handler.Wrapper {
     /** The static keys by position, named {@code api-key-1}, {@code api-key-2}… in the ledger and the access log. */
     private final List<ClientKey> names;
     private final KeyDirectory store;
+    /** More keys (with their limits) given to the gateway programmatically ({@code GatewayExtensions}), or null. */
+    private final dev.tolk.core.keys.KeySource source;
     private final boolean required;
 
     public ClientAuthentication(Handler next, List<String> keys) {
-        this(next, keys, null, false);
+        this(next, keys, null, null, false);
+    }
+
+    public ClientAuthentication(Handler next, List<String> keys, KeyDirectory store, boolean required) {
+        this(next, keys, store, null, required);
     }
 
     /**
      * @param store the store's keys, or null without a store
      * @param required a key is needed even while neither static nor store keys exist
      */
-    public ClientAuthentication(Handler next, List<String> keys, KeyDirectory store, boolean required) {
+    public ClientAuthentication(Handler next, List<String> keys, KeyDirectory store,
+                                dev.tolk.core.keys.KeySource source, boolean required) {
         super(next);
+        this.source = source;
         this.keys = new ApiKeys(keys);
         this.names = java.util.stream.IntStream.range(0, keys.size())
                 .mapToObj(i -> new ClientKey("api-key-" + (i + 1), KeyLimits.NONE)).toList();
@@ -52,7 +60,7 @@ public final class ClientAuthentication extends Handler.Wrapper {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         if (Request.getPathInContext(request).startsWith("/v1/")
-                && (required || keys.enabled() || (store != null && store.hasKeys()))) {
+                && (required || keys.enabled() || source != null || (store != null && store.hasKeys()))) {
             ClientKey key = match(request);
             if (key == null) {
                 Responses.errorAndComplete(Exchange.of(request),
@@ -75,6 +83,7 @@ public final class ClientAuthentication extends Handler.Wrapper {
         if (k >= 0) {
             return names.get(k);
         }
-        return store == null ? null : store.byDigest(HexFormat.of().formatHex(digest));
+        ClientKey fromStore = store == null ? null : store.byDigest(HexFormat.of().formatHex(digest));
+        return fromStore != null || source == null ? fromStore : source.find(presented);
     }
 }

@@ -37,6 +37,12 @@ final class Exchange extends Request.Wrapper implements Callback {
     String errorMessage;
     /** The client's request body, kept only while a fleet has an upstream that speaks Anthropic (passthrough). */
     byte[] clientBody;
+    /** Where the key's slot was taken ({@code Admission.begin}); given back with the tokens when the exchange ends. */
+    dev.tolk.core.keys.KeyCounters keyCounters;
+    /** The fair queue's reservation of a free slot until the upstream call begins, or null. */
+    FairGate.Pass pass;
+    /** How long the request waited in the fair queue, or -1 when it was not held. */
+    long queuedNanos = -1;
     /** The request's message-thread turn, or null (no {@code thread} field); ended when the exchange completes. */
     dev.tolk.core.threads.ThreadTurn thread;
 
@@ -94,6 +100,15 @@ final class Exchange extends Request.Wrapper implements Callback {
     private void ended() {
         if (thread != null) {
             thread.abandon(); // a turn whose reply was not stored unlocks the response it continued
+        }
+        FairGate.Pass p = pass;
+        if (p != null) {
+            p.ended();
+        }
+        dev.tolk.core.keys.KeyCounters c = keyCounters;
+        if (c != null) { // the key's slot comes back whatever the outcome: answered, failed, client gone
+            keyCounters = null;
+            c.end(clientKey, inputTokens + cachedTokens + outputTokens, System.currentTimeMillis());
         }
         log.completed(this);
     }

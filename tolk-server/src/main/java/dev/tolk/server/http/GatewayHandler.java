@@ -51,6 +51,16 @@ public final class GatewayHandler extends Handler.Abstract {
     /** @param store the gateway's store, or null without one */
     public GatewayHandler(GatewayConfig config, RequestTranslator translator, Upstreams upstreams,
                           GatewayMetrics metrics, GatewayStore store) {
+        this(config, translator, upstreams, metrics, store,
+                store != null ? store.counters() : new dev.tolk.core.keys.InMemoryKeyCounters());
+    }
+
+    /**
+     * @param store the gateway's store, or null without one
+     * @param keyCounters where client keys' usage is counted: the store's (shared by replicas) or this process's
+     */
+    public GatewayHandler(GatewayConfig config, RequestTranslator translator, Upstreams upstreams,
+                          GatewayMetrics metrics, GatewayStore store, dev.tolk.core.keys.KeyCounters keyCounters) {
         this.maxBodyBytes = (int) Math.min(Integer.MAX_VALUE - 8, config.maxBodyBytes());
         DispatchPolicy policy = new DispatchPolicy(translator.options().recoverTextToolCalls(), upstreams.catalog(),
                 upstreams.fleet());
@@ -58,7 +68,7 @@ public final class GatewayHandler extends Handler.Abstract {
         metrics.threads(threads);
         // threads are held by this Tolk, whichever upstream serves a turn (docs/threads.md)
         MessagesIntake intake = new MessagesIntake(translator, threads);
-        this.messages = new MessagesEndpoint(intake, upstreams, policy, metrics, config, active);
+        this.messages = new MessagesEndpoint(intake, upstreams, policy, metrics, config, active, keyCounters);
         this.countTokens = new CountTokensEndpoint(intake, upstreams);
         this.models = new ModelsEndpoint(upstreams.catalog(), config.routes());
         this.operations = new OperationalEndpoints(upstreams, metrics, config.defaultModel());

@@ -10,6 +10,10 @@ import dev.tolk.core.dispatch.FleetCatalog;
 import dev.tolk.core.dispatch.MessagesIntake;
 import dev.tolk.core.dispatch.RetryReason;
 import dev.tolk.core.dispatch.RoutingHint;
+import dev.tolk.core.keys.Admission;
+import dev.tolk.core.keys.ClientKey;
+import dev.tolk.core.keys.KeyCounters;
+import dev.tolk.core.keys.SchedulingPriority;
 import dev.tolk.core.translate.request.PassthroughBody;
 import dev.tolk.core.translate.request.TranslatedRequest;
 import dev.tolk.core.translate.response.ResponseTranslator;
@@ -49,9 +53,12 @@ final class MessagesEndpoint {
     private final Ticker<ClientWatch> watches = new Ticker<>(ClientWatch.POLL_MILLIS, ClientWatch::probe);
     private final Ticker<StreamRelay> pings;
     private final IgnoredInputs ignored;
+    private final KeyCounters keyCounters;
+    /** The fair queue of a fleet that can be saturated (an upstream has a capacity), or null. */
+    private final FairGate gate;
 
     MessagesEndpoint(MessagesIntake intake, Upstreams upstreams, DispatchPolicy policy, GatewayMetrics metrics,
-                     GatewayConfig config, ActiveStreams active) {
+                     GatewayConfig config, ActiveStreams active, KeyCounters keyCounters) {
         this.intake = intake;
         this.upstreams = upstreams;
         this.catalog = upstreams.catalog();
@@ -61,6 +68,12 @@ final class MessagesEndpoint {
         this.active = active;
         this.pings = new Ticker<>(StreamRelay.pingCheckMillis(config.pingInterval()), StreamRelay::pingCheck);
         this.ignored = new IgnoredInputs(metrics);
+        this.keyCounters = keyCounters;
+        this.gate = config.fairQueue() && FairGate.needed(upstreams.fleet())
+                ? new FairGate(upstreams.fleet(), config.queueWait(), watches) : null;
+        if (gate != null) {
+            metrics.fairQueue(gate::held);
+        }
     }
 
     /** A step of a request that may block, run on a virtual thread of its own. */
@@ -70,11 +83,62 @@ final class MessagesEndpoint {
     }
 
     /** Serves a request whose body has been read, on a virtual thread (it blocks until the upstream answers). */
-    private void handle(Exchange x, byte[] body) throws IOException, InterruptedException {
+    private void handle(Exchange x, byte[] body) throws Exception {
         TranslatedRequest tr = translate(x, body);
-        if (tr != null) {
-            send(x, prepare(x, tr));
+        if (tr == null) {
+            return;
         }
+        AnthropicError refused = admit(x, tr);
+        if (refused != null) {
+            fail(x, refused);
+            return;
+        }
+        if (gate != null) {
+            java.util.concurrent.CompletableFuture<BlockingStep> next = new java.util.concurrent.CompletableFuture<>();
+            if (held(x, tr, next::complete)) {
+                next.get().run(); // this thread waits for the release (or the 529, or the client's departure)
+                return;
+            }
+        }
+        send(x, prepare(x, tr));
+    }
+
+    /**
+     * The key's limits ({@link Admission}, before any upstream call): null when the request may go on (its slot, if
+     * the key is counted, is given back when the exchange ends), else the error to answer.
+     */
+    private AnthropicError admit(Exchange x, TranslatedRequest tr) {
+        ClientKey key = x.clientKey;
+        if (!key.limits().limited()) {
+            return null; // a key without limits costs nothing here
+        }
+        Admission.Refusal r = Admission.begin(keyCounters, key, x.clientModel, () -> policy.promptEstimate(tr),
+                System.currentTimeMillis());
+        if (r != null) {
+            metrics.keyRefused(r.reason().name().toLowerCase(java.util.Locale.ROOT));
+            return r.error();
+        }
+        if (Admission.counted(key.limits())) {
+            x.keyCounters = keyCounters;
+        }
+        return null;
+    }
+
+    /**
+     * Holds the request in the fair queue while every upstream serving its model is at its capacity (true: what
+     * happens next runs through {@code onThread}: the request sent when released, a 529 after the wait, or nothing
+     * more when the client left); false: it goes on at once.
+     */
+    private boolean held(Exchange x, TranslatedRequest tr, java.util.function.Consumer<BlockingStep> onThread) {
+        return gate != null && gate.hold(x, tr.facts().upstreamModel(),
+                () -> onThread.accept(() -> send(x, prepare(x, tr))),
+                () -> onThread.accept(() -> {
+                    metrics.queueTimeout();
+                    fail(x, AnthropicError.overloaded("every upstream serving " + tr.facts().upstreamModel()
+                            + " has been busy for " + config.queueWait().toSeconds() + " s (Tolk's fair queue); "
+                            + "try again").withRetryAfter(1));
+                }),
+                () -> onThread.accept(() -> cancelled(x, "queued")));
     }
 
     /**
@@ -101,6 +165,14 @@ final class MessagesEndpoint {
                 return;
             }
             noteModels(x, translated);
+            AnthropicError refused = admit(x, translated);
+            if (refused != null) {
+                onThread.accept(() -> fail(x, refused));
+                return;
+            }
+            if (held(x, translated, onThread)) {
+                return;
+            }
             if (!translated.facts().stream()) {
                 onThread.accept(() -> send(x, prepare(x, translated)));
                 return;
@@ -194,9 +266,16 @@ final class MessagesEndpoint {
         x.upstream = upstreams.name(u);
         var load = upstreams.fleet().member(u).load();
         load.begin();
+        FairGate.Pass pass = x.pass;
+        if (pass != null) {
+            pass.begun();
+        }
         java.util.function.IntConsumer done = status -> {
             load.end();
             metrics.upstreamResponse(u, status);
+            if (gate != null) {
+                gate.release(); // room on this upstream: the fair queue's next request
+            }
         };
         UpstreamClient.Exchange call;
         if (upstreams.anthropic(u)) {
@@ -204,8 +283,7 @@ final class MessagesEndpoint {
                     new String[] {"anthropic-version", orDefault(x.request.getHeaders().get("anthropic-version")),
                             "anthropic-beta", x.request.getHeaders().get("anthropic-beta")});
         } else {
-            call = upstreams.client(u).post("/v1/chat/completions", attempt.request().upstreamBody(), x.requestId,
-                    done);
+            call = upstreams.client(u).post("/v1/chat/completions", chatBody(x, attempt, u), x.requestId, done);
         }
         AtomicBoolean clientGone = new AtomicBoolean();
         x.request.addFailureListener(t -> {
@@ -275,6 +353,20 @@ final class MessagesEndpoint {
         } else {
             nonStream(x, attempt, c.exchange, c.clientGone, c.watch);
         }
+    }
+
+    /**
+     * The Chat Completions body; to an upstream that schedules by priority, with the key's priority as vLLM's
+     * {@code priority} ({@link SchedulingPriority}: the default key sends none).
+     */
+    private byte[] chatBody(Exchange x, Attempt attempt, int u) {
+        if (upstreams.config(u).priorityScheduling()) {
+            int p = SchedulingPriority.vllm(x.clientKey.limits().priority());
+            if (p != 0) {
+                return attempt.request().withPriority(p).upstreamBody();
+            }
+        }
+        return attempt.request().upstreamBody();
     }
 
     private static String orDefault(String anthropicVersion) {

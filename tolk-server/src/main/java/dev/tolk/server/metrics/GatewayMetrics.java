@@ -135,6 +135,22 @@ public final class GatewayMetrics {
         Counter.builder("tolk_upstream_errors").tag("kind", kind).register(registry).increment();
     }
 
+    /** A request refused by its key's limits: {@code tolk_key_refusals_total{reason}} (model, budget, concurrent, …). */
+    public void keyRefused(String reason) {
+        Counter.builder("tolk_key_refusals").tag("reason", reason).register(registry).increment();
+    }
+
+    /** {@code tolk_queued_requests}: requests held in the fair queue of a saturated fleet now. */
+    public void fairQueue(java.util.function.IntSupplier held) {
+        io.micrometer.core.instrument.Gauge.builder("tolk_queued_requests", held, h -> h.getAsInt())
+                .register(registry);
+    }
+
+    /** A request gave up in the fair queue (529 after {@code queue-wait-seconds}): {@code tolk_queue_timeouts_total}. */
+    public void queueTimeout() {
+        Counter.builder("tolk_queue_timeouts").register(registry).increment();
+    }
+
     public void clientCancellation(String phase) {
         Counter.builder("tolk_client_cancellations").tag("phase", phase).register(registry).increment();
     }

@@ -42,7 +42,7 @@ public final class Upstreams implements AutoCloseable {
             });
             catalogs.add(new ModelCatalog(fetch, config.maxModelLen(), System::nanoTime));
             allowed.add(u.models().isEmpty() ? null : new HashSet<>(u.models()));
-            members.add(new Fleet.Member(u.name(), u.weight()));
+            members.add(new Fleet.Member(u.name(), u.weight(), u.capacity()));
         }
         this.catalog = new FleetCatalog(catalogs, allowed);
         this.fleet = new Fleet(members, catalog, config.routing(), config.loadBound(), config.failoverRetries(),

@@ -10,6 +10,8 @@ import java.util.Map;
  *
  * @param toolChoice        {@code "auto"}, {@code "required"}, {@code "none"}, or a function name (named choice)
  * @param toolChoiceIsNamed whether {@code toolChoice} is a function name
+ * @param priority          vLLM's {@code priority} (lower is scheduled earlier), sent only to an upstream started with
+ *                          {@code --scheduling-policy priority}, which alone accepts a value other than 0
  */
 public record ChatCompletionRequest(
         String model,
@@ -29,7 +31,8 @@ public record ChatCompletionRequest(
         String reasoningEffort,
         Integer thinkingTokenBudget,
         JsonNode responseFormat,
-        boolean continueFinalMessage) {
+        boolean continueFinalMessage,
+        Integer priority) {
 
     public ChatCompletionRequest {
         messages = List.copyOf(messages);
@@ -38,6 +41,10 @@ public record ChatCompletionRequest(
 
     public ChatCompletionRequest withMaxTokens(int n) {
         return toBuilder().maxTokens(n).build();
+    }
+
+    public ChatCompletionRequest withPriority(Integer p) {
+        return toBuilder().priority(p).build();
     }
 
     public ChatCompletionRequest withToolChoice(String choice) {
@@ -66,6 +73,7 @@ public record ChatCompletionRequest(
         b.thinkingTokenBudget = thinkingTokenBudget;
         b.responseFormat = responseFormat;
         b.continueFinalMessage = continueFinalMessage;
+        b.priority = priority;
         return b;
     }
 
@@ -89,6 +97,7 @@ public record ChatCompletionRequest(
         private Integer thinkingTokenBudget;
         private JsonNode responseFormat;
         private boolean continueFinalMessage;
+        private Integer priority;
 
         private Builder(String model, List<ChatMessage> messages) {
             this.model = model;
@@ -111,11 +120,12 @@ public record ChatCompletionRequest(
         public Builder thinkingTokenBudget(Integer v) { thinkingTokenBudget = v; return this; }
         public Builder responseFormat(JsonNode v) { responseFormat = v; return this; }
         public Builder continueFinalMessage(boolean v) { continueFinalMessage = v; return this; }
+        public Builder priority(Integer v) { priority = v; return this; }
 
         public ChatCompletionRequest build() {
             return new ChatCompletionRequest(model, messages, maxTokens, temperature, topP, topK, stop, stream, tools,
                     toolChoice, toolChoiceIsNamed, parallelToolCalls, user, chatTemplateKwargs, reasoningEffort,
-                    thinkingTokenBudget, responseFormat, continueFinalMessage);
+                    thinkingTokenBudget, responseFormat, continueFinalMessage, priority);
         }
     }
 }

@@ -69,6 +69,9 @@ public final class ChatRequestWriter {
                 g.writeBooleanField("continue_final_message", true);
                 g.writeBooleanField("add_generation_prompt", false);
             }
+            if (r.priority() != null) {
+                g.writeNumberField("priority", r.priority());
+            }
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

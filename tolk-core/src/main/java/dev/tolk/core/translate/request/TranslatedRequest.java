@@ -63,6 +63,14 @@ public final class TranslatedRequest {
     }
 
     /**
+     * A copy with vLLM's {@code priority} (for an upstream that schedules by priority): only requests of a key whose
+     * priority is not the default pay for the second serialization of the body.
+     */
+    public TranslatedRequest withPriority(int vllmPriority) {
+        return new TranslatedRequest(facts, chat.withPriority(vllmPriority), unknownFields);
+    }
+
+    /**
      * A copy with {@code tool_choice: "none"}: the tools are still rendered into the prompt by the chat template,
      * so a model on an upstream without a tool-call parser can write calls as text for recovery (issue #5).
      */
