@@ -37,13 +37,14 @@ final class ChatEndpoint {
      * and looked its prompt up in the prefix cache (and stays null without prompt-tokens details).
      */
     record Plan(boolean stream, boolean includeUsage, String model, int[] promptTokenIds, Integer cachedTokens,
-                int maxTokens, Answer answer, List<String> stop, String id, long created) {
+                int maxTokens, Answer answer, List<String> stop, String id, long created, long priority) {
         int promptTokens() {
             return promptTokenIds.length;
         }
 
         Plan withCachedTokens(Integer cached) {
-            return new Plan(stream, includeUsage, model, promptTokenIds, cached, maxTokens, answer, stop, id, created);
+            return new Plan(stream, includeUsage, model, promptTokenIds, cached, maxTokens, answer, stop, id, created,
+                    priority);
         }
     }
 
@@ -139,7 +140,11 @@ final class ChatEndpoint {
         String id = options.deterministic() ? "chatcmpl-sim" + ids.incrementAndGet()
                 : "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = options.deterministic() ? 1730000000L : System.currentTimeMillis() / 1000;
-        return new Plan(stream, includeUsage, model, tokens, null, maxTokens, answer, stop, id, created);
+        long priority = r.path("priority").asLong(0);
+        if (priority != 0 && !options.priorityScheduling()) { // vLLM's input processor
+            throw VllmErrors.badRequest("Got priority " + priority + " but Priority scheduling is not enabled.");
+        }
+        return new Plan(stream, includeUsage, model, tokens, null, maxTokens, answer, stop, id, created, priority);
     }
 
     /** vLLM json.loads every assistant tool call's arguments before rendering (protocol.md §B.2). */

@@ -1,6 +1,5 @@
 package dev.tolk.sim;
 
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -22,7 +21,8 @@ final class Scheduler {
     private final KvCache cache;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
+    /** Waiting requests in the order they are admitted: arrival, or with priority scheduling (priority, arrival). */
+    private final java.util.LinkedList<Waiter> waiting = new java.util.LinkedList<>();
     private int running;
 
     /** An admitted request: the blocks it holds and how long it waited for them. */
@@ -35,11 +35,13 @@ final class Scheduler {
     private static final class Waiter {
         final int[] tokens;
         final int completionTokens;
+        final long priority;
         KvCache.Allocation granted;
 
-        Waiter(int[] tokens, int completionTokens) {
+        Waiter(int[] tokens, int completionTokens, long priority) {
             this.tokens = tokens;
             this.completionTokens = completionTokens;
+            this.priority = priority;
         }
     }
 
@@ -53,14 +55,23 @@ final class Scheduler {
      * interrupted) while it waited. {@code gone} is asked every 50 ms while waiting.
      */
     Ticket admit(int[] tokens, int completionTokens, BooleanSupplier gone) {
+        return admit(tokens, completionTokens, 0, gone);
+    }
+
+    /** As {@link #admit(int[], int, BooleanSupplier)}; a waiting request goes behind those of lower or equal priority. */
+    Ticket admit(int[] tokens, int completionTokens, long priority, BooleanSupplier gone) {
         long start = System.nanoTime();
         lock.lock();
         try {
             if (waiting.isEmpty() && fits(tokens.length, completionTokens)) {
                 return new Ticket(run(tokens, completionTokens), 0);
             }
-            Waiter w = new Waiter(tokens, completionTokens);
-            waiting.addLast(w);
+            Waiter w = new Waiter(tokens, completionTokens, priority);
+            int at = waiting.size();
+            while (at > 0 && waiting.get(at - 1).priority > priority) {
+                at--;
+            }
+            waiting.add(at, w);
             while (w.granted == null) {
                 boolean interrupted = false;
                 try {

@@ -65,6 +65,10 @@ public final class SimCommand implements Callable<Integer> {
             description = "Sequences running at once per instance; more wait in a FIFO queue (default: 0 = no limit).")
     int maxNumSeqs;
 
+    @Option(names = "--scheduling-policy", defaultValue = "fcfs",
+            description = "fcfs (default) or priority: the waiting queue by each request's priority, lower first.")
+    String schedulingPolicy;
+
     @Option(names = "--kv-blocks", defaultValue = "" + SimOptions.DEFAULT_KV_BLOCKS,
             description = "KV capacity per instance in 16-token blocks (default: ${DEFAULT-VALUE}).")
     int kvBlocks;
@@ -83,7 +87,7 @@ public final class SimCommand implements Callable<Integer> {
                 .reasoningParser(!noReasoningParser).reasoningField(reasoningField)
                 .promptTokensDetails(!noPromptTokensDetails).tokenize(!noTokenize)
                 .overflowWording(overflowWording).prefillMicrosPerToken(prefill)
-                .decodeMicrosPerToken(decode).maxNumSeqs(maxNumSeqs).kvBlocks(kvBlocks)
+                .decodeMicrosPerToken(decode).maxNumSeqs(maxNumSeqs).priorityScheduling("priority".equals(schedulingPolicy)).kvBlocks(kvBlocks)
                 .chunkDelayMillis(chunkDelay).defaultChunks(chunks).build();
         if (instances < 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--instances must be at least 1");

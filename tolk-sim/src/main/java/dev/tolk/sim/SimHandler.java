@@ -163,7 +163,7 @@ final class SimHandler extends Handler.Abstract {
         if (!plan.stream()) {
             stats.begin();
             boolean stayed = false;
-            Scheduler.Ticket ticket = scheduler.admit(plan.promptTokenIds(), outcome.completionTokens(),
+            Scheduler.Ticket ticket = scheduler.admit(plan.promptTokenIds(), outcome.completionTokens(), plan.priority(),
                     () -> Disconnects.clientGone(request));
             try {
                 if (ticket != null) {
@@ -210,7 +210,7 @@ final class SimHandler extends Handler.Abstract {
         Scheduler.Ticket ticket = null;
         try {
             write(response, false, ByteBuffer.allocate(0)); // vLLM's StreamingResponse sends headers at once
-            ticket = scheduler.admit(plan.promptTokenIds(), outcome.completionTokens(),
+            ticket = scheduler.admit(plan.promptTokenIds(), outcome.completionTokens(), plan.priority(),
                     () -> gone.get() || Disconnects.clientGone(request));
             if (ticket == null) {
                 return; // the client left while the request waited

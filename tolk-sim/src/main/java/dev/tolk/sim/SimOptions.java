@@ -35,6 +35,7 @@ public final class SimOptions {
     private final long decodeMicrosPerToken;
     private final int maxNumSeqs;
     private final int kvBlocks;
+    private final boolean priorityScheduling;
     private final long chunkDelayMillis;
     private final int defaultChunks;
     private final boolean deterministic;
@@ -61,6 +62,7 @@ public final class SimOptions {
             throw new IllegalArgumentException("kvBlocks must be at least 1, got " + b.kvBlocks);
         }
         kvBlocks = b.kvBlocks;
+        priorityScheduling = b.priorityScheduling;
         chunkDelayMillis = nonNegative(b.chunkDelayMillis, "chunkDelayMillis");
         defaultChunks = b.defaultChunks;
         deterministic = b.deterministic;
@@ -100,6 +102,7 @@ public final class SimOptions {
         b.decodeMicrosPerToken = decodeMicrosPerToken;
         b.maxNumSeqs = maxNumSeqs;
         b.kvBlocks = kvBlocks;
+        b.priorityScheduling = priorityScheduling;
         b.chunkDelayMillis = chunkDelayMillis;
         b.defaultChunks = defaultChunks;
         b.deterministic = deterministic;
@@ -150,6 +153,11 @@ public final class SimOptions {
 
     /** KV capacity in blocks of {@value KvCache#BLOCK} tokens; also the prefix cache's size. */
     public int kvBlocks() { return kvBlocks; }
+    /**
+     * vLLM's {@code --scheduling-policy priority}: the waiting queue is ordered by the request's {@code priority}
+     * (lower first, then arrival; no preemption of running requests). Without it a non-zero {@code priority} is a 400.
+     */
+    public boolean priorityScheduling() { return priorityScheduling; }
 
     /** Delay between streamed chunks (0 = write the whole stream at once). */
     public long chunkDelayMillis() { return chunkDelayMillis; }
@@ -188,6 +196,7 @@ public final class SimOptions {
         private long decodeMicrosPerToken;
         private int maxNumSeqs;
         private int kvBlocks = DEFAULT_KV_BLOCKS;
+        private boolean priorityScheduling;
         private long chunkDelayMillis;
         private int defaultChunks = 8;
         private boolean deterministic;
@@ -209,6 +218,7 @@ public final class SimOptions {
         public Builder decodeMicrosPerToken(long v) { decodeMicrosPerToken = v; return this; }
         public Builder maxNumSeqs(int v) { maxNumSeqs = v; return this; }
         public Builder kvBlocks(int v) { kvBlocks = v; return this; }
+        public Builder priorityScheduling(boolean v) { priorityScheduling = v; return this; }
         public Builder chunkDelayMillis(long v) { chunkDelayMillis = v; return this; }
         public Builder defaultChunks(int v) { defaultChunks = v; return this; }
         public Builder deterministic(boolean v) { deterministic = v; return this; }

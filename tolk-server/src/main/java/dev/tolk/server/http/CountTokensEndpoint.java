@@ -14,7 +14,9 @@ import org.eclipse.jetty.http.HttpMethod;
 /**
  * {@code POST /v1/messages/count_tokens}: the request converted as a real one would be (chat template, tools,
  * generation prompt included) and sent to vLLM's {@code POST /tokenize}; what its answer means is
- * {@link CountTokensDecision}'s rule (exact count, estimate without {@code /tokenize}, or the mapped error).
+ * {@link CountTokensDecision}'s rule (exact count, estimate without {@code /tokenize}, or the mapped error). A client
+ * key may count only for the models it may use (403 otherwise); counting is not limited or counted against its rates
+ * and budget: it runs no generation (Claude Code's {@code /context} makes 25 calls at once).
  */
 final class CountTokensEndpoint {
     private final MessagesIntake intake;
@@ -36,6 +38,13 @@ final class CountTokensEndpoint {
         }
         x.clientModel = t.clientModel();
         x.upstreamModel = t.upstreamModel();
+        dev.tolk.core.keys.Admission.Refusal refused = dev.tolk.core.keys.Admission.checkModel(x.clientKey,
+                t.clientModel());
+        if (refused != null) {
+            x.status = refused.error().status();
+            Responses.error(x.response, refused.error(), x.requestId);
+            return;
+        }
         ContentResponse r;
         try {
             r = upstreams.client(upstreams.anyServing(t.upstreamModel())).call(HttpMethod.POST, "/tokenize", t.body(),
