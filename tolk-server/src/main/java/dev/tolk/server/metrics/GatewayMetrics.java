@@ -143,7 +143,7 @@ public final class GatewayMetrics {
     /** {@code tolk_queued_requests}: requests held in the fair queue of a saturated fleet now. */
     public void fairQueue(java.util.function.IntSupplier held) {
         io.micrometer.core.instrument.Gauge.builder("tolk_queued_requests", held, h -> h.getAsInt())
-                .register(registry);
+                .strongReference(true).register(registry); // the supplier is referenced from nowhere else
     }
 
     /** A request gave up in the fair queue (529 after {@code queue-wait-seconds}): {@code tolk_queue_timeouts_total}. */

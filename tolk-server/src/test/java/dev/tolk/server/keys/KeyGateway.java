@@ -36,8 +36,13 @@ final class KeyGateway implements AutoCloseable {
 
     KeyGateway(SimOptions sim, UnaryOperator<GatewayConfig.Builder> config) {
         this.sim = SimServer.start(sim);
-        this.tolk = TolkServer.start(config.apply(GatewayConfig.builder().port(0).upstream(this.sim.baseUri())
-                        .pingInterval(Duration.ofMillis(500)).shutdownGrace(Duration.ofSeconds(1))).build(),
+        GatewayConfig c = config.apply(GatewayConfig.builder().port(0).upstream(this.sim.baseUri())
+                .pingInterval(Duration.ofMillis(500)).shutdownGrace(Duration.ofSeconds(1))).build();
+        // an upstream list given by the test names the simulator by a placeholder URL: point it here
+        c = c.toBuilder().upstreams(c.upstreams().stream().map(u -> new dev.tolk.server.config.UpstreamConfig(
+                u.name(), this.sim.baseUri(), u.protocol(), u.apiKey(), u.weight(), u.models(), u.capacity(),
+                u.priorityScheduling())).toList()).build();
+        this.tolk = TolkServer.start(c,
                 GatewayExtensions.defaults().withKeys(keys::get).withCounters(counters));
         tolk.addRequestListener(r -> {
             if (r.messages()) {
