@@ -25,6 +25,11 @@ final class FleetCommand implements Callable<Integer> {
             description = "Smoke check of the harness: a few short sessions (numbers not meaningful).")
     boolean quick;
 
+    @Option(names = "--fairness",
+            description = "Only the fairness run: one key with 20 sessions beside four keys with one, the small keys' "
+                    + "time to first token idle, first come first served and with Tolk's fair queue.")
+    boolean fairness;
+
     @Option(names = "--results-dir", defaultValue = "bench-results",
             description = "Where fleet-<time>.json and fleet-latest.json go (default: ${DEFAULT-VALUE}).")
     Path resultsDir;
@@ -46,6 +51,9 @@ final class FleetCommand implements Callable<Integer> {
             return 0;
         }
         String stamp = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
+        if (fairness) {
+            return fairness(stamp);
+        }
         ObjectNode result = runAndWrite(stamp);
         System.out.println();
         System.out.print(FleetTable.markdown(result));
@@ -79,6 +87,33 @@ final class FleetCommand implements Callable<Integer> {
         BenchJson.MAPPER.writeValue(resultsDir.resolve("fleet-latest.json").toFile(), root);
         FleetChart.write(root, chartPath());
         return root;
+    }
+
+    /** {@code --fairness}: the fairness run alone, written to fairness-&lt;time&gt;.json and fairness-latest.json. */
+    private int fairness(String stamp) throws Exception {
+        Launcher launcher = parent.launcher();
+        FairnessSettings settings = quick ? FairnessSettings.quickRun() : FairnessSettings.fullRun();
+        ObjectNode root = BenchJson.MAPPER.createObjectNode();
+        root.put("timestamp", Instant.now().toString());
+        root.put("quick", settings.quick());
+        root.set("machine", Machine.describe(launcher));
+        root.put("loadAverageAtStart", Machine.loadAverage());
+        ArrayNode errors = root.putArray("harnessErrors");
+        Path work = resultsDir.resolve("work-fairness-" + stamp);
+        root.set("fairness", new FairnessBench(settings, launcher, work, parent.fixturesDir(), errors).run());
+        root.put("loadAverageAtEnd", Machine.loadAverage());
+        Files.createDirectories(resultsDir);
+        BenchJson.MAPPER.writeValue(resultsDir.resolve("fairness-" + stamp + ".json").toFile(), root);
+        BenchJson.MAPPER.writeValue(resultsDir.resolve("fairness-latest.json").toFile(), root);
+        System.out.println();
+        System.out.print(FairnessTable.markdown(root));
+        System.out.println("load average " + root.path("loadAverageAtStart").asText() + " → "
+                + root.path("loadAverageAtEnd").asText());
+        if (!errors.isEmpty()) {
+            System.out.println("harness errors: " + errors);
+            return 1;
+        }
+        return 0;
     }
 
     private Path chartPath() {

@@ -104,7 +104,7 @@ final class SessionReplay {
         return new Result(List.copyOf(outcomes), (System.nanoTime() - start) / 1e9, actionAt.get());
     }
 
-    private Outcome exchange(Target target, int session, int turn, long replayStart) {
+    Outcome exchange(Target target, int session, int turn, long replayStart) {
         long t0 = System.nanoTime();
         int status = -1;
         boolean textSeen = false;
