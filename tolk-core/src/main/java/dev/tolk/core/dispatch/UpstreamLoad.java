@@ -39,13 +39,20 @@ public final class UpstreamLoad {
 
     /**
      * How many more requests the upstream takes at {@code now} before it is at its capacity ({@link Integer#MAX_VALUE}
-     * without one). The whole requests of the load count, not its KV-cache tie-breaker.
+     * without one): the capacity less this Tolk's requests in flight as they are now and the requests the last fresh
+     * scrape saw beyond this Tolk's own at that moment (other replicas'). A request of this Tolk that ends frees its
+     * slot at once; a scrape up to a second old would hold the fair queue back until the next one.
      */
     public int room(long now) {
         if (capacity == 0) {
             return Integer.MAX_VALUE;
         }
-        return Math.max(0, capacity - (int) Math.floor(value(now)));
+        int busy = inFlight.get();
+        Scraped s = scraped;
+        if (s != null && now - s.atNanos() <= STALE_NANOS) {
+            busy += (int) Math.max(0, s.running() + s.waiting() - inFlightAtScrape);
+        }
+        return Math.max(0, capacity - busy);
     }
 
     public void begin() {

@@ -74,11 +74,20 @@ class FleetCapacityTest {
     }
 
     @Test
-    void theKvCacheTieBreakerDoesNotCostASlot() {
-        Fleet f = fleet((i, m) -> true, 4);
-        begin(f, 0, 3);
-        f.member(0).load().scraped(new UpstreamLoad.Scraped(3, 0, 0.9, clock.get()));
+    void roomCountsThisTollksRequestsAsTheyAreNowAndOtherReplicasFromTheScrape() {
+        Fleet f = fleet((i, m) -> true, 6);
+        begin(f, 0, 5);
+        // the scrape saw this Tolk's 5 and 0.9 of KV cache: no other replica, and the tie-breaker costs no slot
+        f.member(0).load().scraped(new UpstreamLoad.Scraped(5, 0, 0.9, clock.get()));
         assertThat(f.room("m")).isEqualTo(1);
+        f.member(0).load().end(); // ended since the scrape: its slot is free at once
+        f.member(0).load().end();
+        assertThat(f.room("m")).isEqualTo(3);
+        // another replica's 2 requests, seen by the next scrape
+        f.member(0).load().scraped(new UpstreamLoad.Scraped(4, 1, 0.5, clock.get()));
+        assertThat(f.room("m")).isEqualTo(1);
+        clock.addAndGet(UpstreamLoad.STALE_NANOS + 1); // a stale scrape no longer counts
+        assertThat(f.room("m")).isEqualTo(3);
     }
 
     @Test
