@@ -91,6 +91,20 @@ final class FleetCommand implements Callable<Integer> {
 
     /** {@code --fairness}: the fairness run alone, written to fairness-&lt;time&gt;.json and fairness-latest.json. */
     private int fairness(String stamp) throws Exception {
+        ObjectNode root = runFairnessAndWrite(stamp);
+        System.out.println();
+        System.out.print(FairnessTable.markdown(root));
+        System.out.println("load average " + root.path("loadAverageAtStart").asText() + " → "
+                + root.path("loadAverageAtEnd").asText());
+        if (!root.path("harnessErrors").isEmpty()) {
+            System.out.println("harness errors: " + root.path("harnessErrors"));
+            return 1;
+        }
+        return 0;
+    }
+
+    /** Runs the fairness bench and writes its JSON; returns the result tree. */
+    ObjectNode runFairnessAndWrite(String stamp) throws Exception {
         Launcher launcher = parent.launcher();
         FairnessSettings settings = quick ? FairnessSettings.quickRun() : FairnessSettings.fullRun();
         ObjectNode root = BenchJson.MAPPER.createObjectNode();
@@ -105,15 +119,7 @@ final class FleetCommand implements Callable<Integer> {
         Files.createDirectories(resultsDir);
         BenchJson.MAPPER.writeValue(resultsDir.resolve("fairness-" + stamp + ".json").toFile(), root);
         BenchJson.MAPPER.writeValue(resultsDir.resolve("fairness-latest.json").toFile(), root);
-        System.out.println();
-        System.out.print(FairnessTable.markdown(root));
-        System.out.println("load average " + root.path("loadAverageAtStart").asText() + " → "
-                + root.path("loadAverageAtEnd").asText());
-        if (!errors.isEmpty()) {
-            System.out.println("harness errors: " + errors);
-            return 1;
-        }
-        return 0;
+        return root;
     }
 
     private Path chartPath() {
