@@ -18,11 +18,12 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * arrives with vLLM's scrapes). A request that waited {@code queue-wait-seconds} gets 529 {@code overloaded_error}; a
  * client that leaves while held is noticed by a {@link ClientWatch} and leaves the queue.
  *
- * <p>Held requests wait before their response head: no byte is written, so whatever happens after the release (an
- * upstream error, "prompt is too long", the 529 of a request that waited too long) reaches the client with its real
- * status. The Anthropic SDKs wait 10 minutes for a response head and Claude Code as long (600 s,
- * {@code x-stainless-timeout}; 300 s on its non-streaming fallback), well over the default wait of 60 s
- * (docs/teams.md).
+ * <p>A held request waits before its response head for one ping interval: no byte is written, so whatever happens
+ * after a short hold (an upstream error, "prompt is too long", a 429) reaches the client with its real status. A
+ * streaming request held longer gets the SSE head and an {@code event: ping} every ping interval, as a stream does
+ * while vLLM prefills, so nothing between the client and Tolk takes it for dead; from then on an error is an
+ * {@code error} event (docs/teams.md). Pings are written from the recheck ticker; a release waits for a ping write in
+ * flight to complete, so the stream's own writes never overlap one.
  *
  * <p>A request let through (at once or released) holds a reservation until its upstream call has begun
  * ({@link Pass}), so that requests passing at the same moment do not all count the same free slot.
@@ -32,6 +33,9 @@ final class FairGate {
 
     private final Fleet fleet;
     private final Duration wait;
+    private final long pingNanos;
+    /** Streaming requests held now (the ticker pings those held longer than the ping interval). */
+    private final java.util.Set<Held> streams = new java.util.HashSet<>();
     private final Ticker<ClientWatch> watches;
     private final Ticker<FairGate> recheck = new Ticker<>(RECHECK_MILLIS, FairGate::release);
     private final Map<String, Lane> lanes = new HashMap<>();
@@ -53,14 +57,20 @@ final class FairGate {
         final Lane lane;
         final Runnable go;
         final long heldAtNanos = System.nanoTime();
+        final boolean stream;
         Scheduler.Task timeout;
         ClientWatch watch;
         boolean done;
+        long lastWriteNanos = heldAtNanos;
+        /** A ping write has not completed yet; what must run after it (the release) waits in {@code after}. */
+        boolean writing;
+        Runnable after;
 
-        Held(Exchange x, Lane lane, Runnable go) {
+        Held(Exchange x, Lane lane, Runnable go, boolean stream) {
             this.x = x;
             this.lane = lane;
             this.go = go;
+            this.stream = stream;
         }
     }
 
@@ -100,9 +110,10 @@ final class FairGate {
         }
     }
 
-    FairGate(Fleet fleet, Duration wait, Ticker<ClientWatch> watches) {
+    FairGate(Fleet fleet, Duration wait, Duration pingInterval, Ticker<ClientWatch> watches) {
         this.fleet = fleet;
         this.wait = wait;
+        this.pingNanos = pingInterval.toNanos();
         this.watches = watches;
     }
 
@@ -116,7 +127,7 @@ final class FairGate {
      * (true): later exactly one of {@code go} (released, with its reservation), {@code expired} (waited too long) or
      * {@code gone} (the client left) runs, not on the caller's thread.
      */
-    boolean hold(Exchange x, String upstreamModel, Runnable go, Runnable expired, Runnable gone) {
+    boolean hold(Exchange x, String upstreamModel, boolean stream, Runnable go, Runnable expired, Runnable gone) {
         Scheduler scheduler = x.request.getComponents().getScheduler();
         synchronized (this) {
             Lane lane = lanes.computeIfAbsent(upstreamModel == null ? "" : upstreamModel, Lane::new);
@@ -125,8 +136,11 @@ final class FairGate {
                 x.pass = new Pass(lane);
                 return false;
             }
-            Held h = new Held(x, lane, go);
+            Held h = new Held(x, lane, go, stream);
             lane.queue.add(x.clientKey.name(), x.clientKey.limits().priority(), h);
+            if (stream) {
+                streams.add(h);
+            }
             h.timeout = scheduler.schedule(() -> leave(h, expired), wait.toMillis(), TimeUnit.MILLISECONDS);
             h.watch = new ClientWatch(x.request, () -> leave(h, gone), watches);
             if (held++ == 0) {
@@ -163,8 +177,73 @@ final class FairGate {
         }
         if (go != null) {
             for (Held h : go) {
-                h.go.run();
+                then(h, h.go);
             }
+        }
+        pingHeld();
+    }
+
+    /** Runs {@code r} now, or once the ping write in flight for {@code h} has completed. */
+    private void then(Held h, Runnable r) {
+        synchronized (this) {
+            if (h.writing) {
+                h.after = r;
+                return;
+            }
+        }
+        r.run();
+    }
+
+    /** Streams held longer than the ping interval get the SSE head (once) and a ping. */
+    private void pingHeld() {
+        List<Held> due = null;
+        long now = System.nanoTime();
+        synchronized (this) {
+            for (Held h : streams) {
+                if (!h.writing && now - h.lastWriteNanos >= pingNanos) {
+                    h.writing = true;
+                    h.lastWriteNanos = now;
+                    if (due == null) {
+                        due = new ArrayList<>();
+                    }
+                    due.add(h);
+                }
+            }
+        }
+        if (due != null) {
+            for (Held h : due) {
+                ping(h);
+            }
+        }
+    }
+
+    private static final byte[] PING = "event: ping\ndata: {\"type\": \"ping\"}\n\n"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private void ping(Held h) {
+        Exchange x = h.x;
+        if (!x.response.isCommitted()) {
+            x.response.setStatus(200);
+            var headers = x.response.getHeaders();
+            headers.put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+            headers.put(org.eclipse.jetty.http.HttpHeader.CACHE_CONTROL, "no-cache");
+            headers.put("x-accel-buffering", "no");
+            headers.put(Responses.REQUEST_ID, x.requestId);
+            x.status = 200;
+        }
+        x.response.write(false, java.nio.ByteBuffer.wrap(PING), org.eclipse.jetty.util.Callback.from(
+                () -> written(h), failure -> written(h))); // a failed write: the client watch sees it leave
+    }
+
+    private void written(Held h) {
+        Runnable r;
+        synchronized (this) {
+            h.writing = false;
+            r = h.after;
+            h.after = null;
+        }
+        if (r != null) {
+            r.run();
         }
     }
 
@@ -178,12 +257,13 @@ final class FairGate {
             finish(h);
             h.x.queuedNanos = System.nanoTime() - h.heldAtNanos;
         }
-        then.run();
+        then(h, then);
     }
 
     /** Under the lock: the request is no longer held. */
     private void finish(Held h) {
         h.done = true;
+        streams.remove(h);
         h.timeout.cancel();
         h.watch.close();
         if (--held == 0) {

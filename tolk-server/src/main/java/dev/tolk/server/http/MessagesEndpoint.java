@@ -70,7 +70,7 @@ final class MessagesEndpoint {
         this.ignored = new IgnoredInputs(metrics);
         this.keyCounters = keyCounters;
         this.gate = config.fairQueue() && FairGate.needed(upstreams.fleet())
-                ? new FairGate(upstreams.fleet(), config.queueWait(), watches) : null;
+                ? new FairGate(upstreams.fleet(), config.queueWait(), config.pingInterval(), watches) : null;
         if (gate != null) {
             metrics.fairQueue(gate::held);
         }
@@ -130,7 +130,8 @@ final class MessagesEndpoint {
      * more when the client left); false: it goes on at once.
      */
     private boolean held(Exchange x, TranslatedRequest tr, java.util.function.Consumer<BlockingStep> onThread) {
-        return gate != null && gate.hold(x, tr.facts().upstreamModel(),
+        // an upstream that speaks Anthropic answers with its own head: its requests are held without pings
+        return gate != null && gate.hold(x, tr.facts().upstreamModel(), tr.facts().stream() && !upstreams.anyAnthropic(),
                 () -> onThread.accept(() -> send(x, prepare(x, tr))),
                 () -> onThread.accept(() -> {
                     metrics.queueTimeout();
@@ -477,12 +478,14 @@ final class MessagesEndpoint {
      */
     private void stream(Exchange x, Attempt attempt, UpstreamClient.Exchange call) {
         x.status = 200;
-        x.response.setStatus(200);
-        var h = x.response.getHeaders();
-        h.put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
-        h.put(HttpHeader.CACHE_CONTROL, "no-cache");
-        h.put("x-accel-buffering", "no");
-        h.put(Responses.REQUEST_ID, x.requestId);
+        if (!x.response.isCommitted()) { // else the fair queue sent the head while the request was held
+            x.response.setStatus(200);
+            var h = x.response.getHeaders();
+            h.put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+            h.put(HttpHeader.CACHE_CONTROL, "no-cache");
+            h.put("x-accel-buffering", "no");
+            h.put(Responses.REQUEST_ID, x.requestId);
+        }
         UpstreamStream us = new UpstreamStream(attempt.request().facts(), AnthropicIds.messageId(), x.requestId,
                 policy.promptEstimate(attempt), x.thread == null ? null : x.thread.recorder()); // hook 2, streaming
         java.util.concurrent.atomic.AtomicReference<Attempt> current = new java.util.concurrent.atomic.AtomicReference<>(
@@ -579,6 +582,11 @@ final class MessagesEndpoint {
         x.stopReason = "error:" + e.type().wireName();
         if (x.thread != null) {
             x.thread.abandon(); // before the client can read the error and continue the same id again at once
+        }
+        if (x.response.isCommitted()) { // held in the fair queue with pings: the head is out, the error is an event
+            x.errorMessage = e.message();
+            Responses.write(x.response, true, java.nio.ByteBuffer.wrap(e.toSseFrame(x.requestId)));
+            return;
         }
         Responses.error(x, e);
     }

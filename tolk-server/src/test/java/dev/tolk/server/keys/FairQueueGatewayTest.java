@@ -21,7 +21,11 @@ class FairQueueGatewayTest {
     private KeyGateway g;
 
     private void start(boolean simPriority, boolean priorityScheduling, Duration wait) {
-        g = new KeyGateway(SimOptions.builder().priorityScheduling(simPriority).build(), b -> b
+        start(simPriority, priorityScheduling, wait, Duration.ofSeconds(5));
+    }
+
+    private void start(boolean simPriority, boolean priorityScheduling, Duration wait, Duration ping) {
+        g = new KeyGateway(SimOptions.builder().priorityScheduling(simPriority).build(), b -> b.pingInterval(ping)
                 .upstreams(List.of(new UpstreamConfig("sim0", URI.create("http://127.0.0.1:1"), "openai", null, 1,
                         List.of(), 1, priorityScheduling)))
                 .queueWait(wait));
@@ -104,6 +108,70 @@ class FairQueueGatewayTest {
         assertThat(waitedMs).isBetween(900L, 3000L);
         assertThat(upstreamOrder()).containsExactly("hog");
         assertThat(held()).isZero();
+        assertThat(hog.get().statusCode()).isEqualTo(200);
+    }
+
+    /** Sends a streaming request on a socket of its own; its response is read as it comes. */
+    private java.net.Socket raw(String key, String text) throws Exception {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", g.tolk.port());
+        byte[] b = body(text, true).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        s.getOutputStream().write(("POST /v1/messages HTTP/1.1\r\nHost: t\r\ncontent-type: application/json\r\n"
+                + "x-api-key: sk-" + key + "\r\ncontent-length: " + b.length + "\r\n\r\n").getBytes());
+        s.getOutputStream().write(b);
+        s.setSoTimeout(15_000);
+        return s;
+    }
+
+    /** Reads {@code in} until {@code text} has arrived; returns all read so far. */
+    private static String readUntil(java.io.InputStream in, StringBuilder seen, String text) throws Exception {
+        byte[] buf = new byte[4096];
+        while (seen.indexOf(text) < 0) {
+            int n = in.read(buf);
+            if (n < 0) {
+                break;
+            }
+            seen.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return seen.toString();
+    }
+
+    @Test
+    void aStreamHeldLongerThanThePingIntervalGetsItsHeadAndPingsThenItsAnswer() throws Exception {
+        start(false, false, Duration.ofSeconds(30), Duration.ofMillis(400));
+        g.sim.loadScenario("rules: [{match: {lastUserText: hog}, reply: {text: '" + "word ".repeat(8)
+                + "', chunks: 8, chunkDelayMs: 400}}]");
+        g.key("a", limits(0, 0, 0, 0, null, 1, List.of()));
+        g.key("b", limits(0, 0, 0, 0, null, 1, List.of()));
+        CompletableFuture<HttpResponse<String>> hog = send("a", "hog", true);
+        await().atMost(Duration.ofSeconds(5)).until(() -> upstreamOrder().size() == 1);
+        try (java.net.Socket held = raw("b", "held")) {
+            StringBuilder seen = new StringBuilder();
+            String before = readUntil(held.getInputStream(), seen, "event: ping");
+            assertThat(before).startsWith("HTTP/1.1 200").contains("text/event-stream", "request-id: req_")
+                    .doesNotContain("message_start");
+            assertThat(upstreamOrder()).as("still held").containsExactly("hog");
+            String all = readUntil(held.getInputStream(), seen, "event: message_stop");
+            assertThat(all.indexOf("event: ping")).isLessThan(all.indexOf("event: message_start"));
+            assertThat(all).contains("event: message_stop").doesNotContain("event: error");
+        }
+        assertThat(hog.get().statusCode()).isEqualTo(200);
+        assertThat(upstreamOrder()).containsExactly("hog", "held");
+    }
+
+    @Test
+    void aPingedStreamThatWaitsTooLongEndsWithAnOverloadedErrorEvent() throws Exception {
+        start(false, false, Duration.ofSeconds(1), Duration.ofMillis(300));
+        g.sim.loadScenario("rules: [{match: {lastUserText: hog}, reply: {text: '" + "word ".repeat(8)
+                + "', chunks: 8, chunkDelayMs: 500}}]");
+        g.key("a", limits(0, 0, 0, 0, null, 1, List.of()));
+        g.key("b", limits(0, 0, 0, 0, null, 1, List.of()));
+        CompletableFuture<HttpResponse<String>> hog = send("a", "hog", true);
+        await().atMost(Duration.ofSeconds(5)).until(() -> upstreamOrder().size() == 1);
+        HttpResponse<String> r = g.post("b", "/v1/messages", body("hi", true));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("event: ping", "event: error", "overloaded_error", "fair queue")
+                .doesNotContain("message_start");
+        assertThat(upstreamOrder()).containsExactly("hog");
         assertThat(hog.get().statusCode()).isEqualTo(200);
     }
 
