@@ -106,8 +106,9 @@ final class FairnessBench {
         fleet.resetAll(scenario);
         boolean withBig = !mode.equals("idle");
         int port = FreePort.pick();
+        // --db none: the user's default store (and any keys in it) stays out of the measurement
         List<String> args = List.of("serve", "--config", config(fleet, !mode.equals("first-come-first-served"))
-                .toString(), "--port", String.valueOf(port));
+                .toString(), "--port", String.valueOf(port), "--db", "none");
         try (ManagedProcess gateway = ManagedProcess.start(launcher.command(args),
                 workDir.resolve("logs").resolve("tolk-fairness-" + mode + ".log"),
                 line -> line.contains(Rig.READY_PREFIX))) {
