@@ -152,6 +152,8 @@ class KeyLimitsGatewayTest {
         assertThat(g.post("spent", "/v1/messages", body("hi", false)).statusCode()).isEqualTo(200);
         MessageCreateParams params = MessageCreateParams.builder().model("claude-sonnet-4-5").maxTokens(50)
                 .addUserMessage("hi").build();
+        // the listeners hear of a request as its exchange completes, which may be after the client had its answer
+        await().atMost(Duration.ofSeconds(2)).until(() -> g.gatewayRequests.get() == 1);
         int before = g.gatewayRequests.get();
         assertThatThrownBy(() -> g.sdk("spent").messages().create(params))
                 .isInstanceOf(AnthropicServiceException.class)
