@@ -18,6 +18,8 @@ import dev.tolk.server.store.GatewayStore;
 import dev.tolk.core.translate.models.ModelRouter;
 import dev.tolk.server.upstream.FleetMonitor;
 import dev.tolk.server.upstream.Upstreams;
+import dev.tolk.server.usage.LedgerListener;
+import dev.tolk.store.usage.UsageLedger;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -49,6 +51,8 @@ public final class TolkServer implements AutoCloseable {
     private final DashboardRoutes dashboard;
     private volatile UsageView usage;
     private final GatewayStore store;
+    /** The usage ledger of the store's database: null without a store. */
+    private final UsageLedger ledger;
 
     private TolkServer(GatewayConfig config, GatewayExtensions extensions) {
         boolean withStore = hasStore(config);
@@ -67,8 +71,12 @@ public final class TolkServer implements AutoCloseable {
         this.store = withStore ? GatewayStore.open(config.database()) : null;
         GatewayMetrics metrics = new GatewayMetrics();
         metrics.upstreams(upstreams);
+        // the ledger exists from the start: until the store is open its rows wait in the buffer
+        this.ledger = store == null ? null
+                : new UsageLedger(store::dataSource, UsageLedger.DEFAULT_CAPACITY, UsageLedger.DEFAULT_LINGER);
         if (store != null) {
             metrics.store(store);
+            metrics.ledger(ledger);
         }
         // the store's counters when there is a store (shared by replicas), else the given ones (in-memory by default)
         this.handler = new GatewayHandler(config, translator, upstreams, metrics, store,
@@ -110,6 +118,9 @@ public final class TolkServer implements AutoCloseable {
                 adminSessions.keyConfigured(), System::currentTimeMillis);
         dashboard = new DashboardRoutes(snapshot::state, snapshot::sessions, adminSessions);
         handler.dashboard(dashboard);
+        if (ledger != null) {
+            accessLog.addListener(new LedgerListener(ledger));
+        }
         server.setHandler(new ClientTimeouts(accessLog, config.headerTimeout(),
                 config.upstreamTimeout().plus(Duration.ofMinutes(1))));
         server.setStopTimeout(config.shutdownGrace().toMillis() + 3000);
@@ -158,9 +169,7 @@ public final class TolkServer implements AutoCloseable {
         } catch (Exception e) {
             t.monitor.close();
             t.upstreams.close();
-            if (t.store != null) {
-                t.store.close();
-            }
+            t.closeStore(Duration.ZERO);
             throw new IllegalStateException("could not listen on " + config.host() + ":" + config.port() + ": "
                     + e.getMessage(), e);
         }
@@ -200,11 +209,16 @@ public final class TolkServer implements AutoCloseable {
     }
 
     /**
-     * The store (keys, shared counters; the ledger hooks in with {@link GatewayStore#whenOpen}), or null when the
+     * The store (keys, shared counters, the usage ledger's database), or null when the
      * gateway runs without one ({@code --db none}, or a programmatic config without {@code database}).
      */
     public GatewayStore store() {
         return store;
+    }
+
+    /** The usage ledger, when the gateway has a store. */
+    public java.util.Optional<UsageLedger> usageLedger() {
+        return java.util.Optional.ofNullable(ledger);
     }
 
     public GatewayConfig config() {
@@ -214,6 +228,7 @@ public final class TolkServer implements AutoCloseable {
     /** Graceful stop: no new connections, open streams get the grace period, then an error event. */
     @Override
     public void close() {
+        long closing = System.nanoTime();
         try {
             dashboard.close(); // its event streams would otherwise hold the stop for the whole grace period
             connector.close();
@@ -224,9 +239,20 @@ public final class TolkServer implements AutoCloseable {
         } finally {
             monitor.close();
             upstreams.close();
-            if (store != null) {
-                store.close();
-            }
+            closeStore(config.shutdownGrace().minusNanos(System.nanoTime() - closing));
+        }
+    }
+
+    /**
+     * The ledger writes what it still holds in what is left of the shutdown grace after the streams (at least 1 s:
+     * a reachable database takes a batch in milliseconds); what is still unwritten then is counted as dropped.
+     */
+    private void closeStore(Duration left) {
+        if (ledger != null) {
+            ledger.close(left.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : left);
+        }
+        if (store != null) {
+            store.close();
         }
     }
 }

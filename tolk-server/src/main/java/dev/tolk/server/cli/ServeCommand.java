@@ -43,7 +43,7 @@ public final class ServeCommand implements Callable<Integer> {
         TolkServer server;
         try {
             server = TolkServer.start(config);
-        } catch (IllegalArgumentException | IllegalStateException e) {
+        } catch (IllegalArgumentException | IllegalStateException | dev.tolk.store.StoreException e) {
             System.err.println("tolk: " + e.getMessage());
             if (sim != null) {
                 sim.close();

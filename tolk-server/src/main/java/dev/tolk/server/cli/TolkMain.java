@@ -32,6 +32,7 @@ public final class TolkMain implements Runnable {
         m.put("doctor", DoctorCommand::new);
         m.put("sessions", SessionsCommand::new);
         m.put("keys", KeysCommand::new);
+        m.put("usage", UsageCommand::new);
         return m;
     }
 

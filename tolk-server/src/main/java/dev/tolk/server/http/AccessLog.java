@@ -47,7 +47,7 @@ public final class AccessLog extends Handler.Wrapper {
         }
         return switch (path) {
             case "/v1/messages", "/v1/messages/count_tokens", "/v1/models", "/health", "/ready", "/metrics",
-                 "/api/hello" -> path;
+                 "/api/hello", "/admin/usage" -> path;
             default -> "other";
         };
     }

@@ -40,6 +40,7 @@ public final class GatewayHandler extends Handler.Abstract {
     private final ModelsEndpoint models;
     private final OperationalEndpoints operations;
     private final AdminKeysEndpoint adminKeys;
+    private final AdminUsageEndpoint usage;
     private final ActiveStreams active = new ActiveStreams();
     private volatile DashboardRoutes dashboard;
 
@@ -73,6 +74,7 @@ public final class GatewayHandler extends Handler.Abstract {
         this.models = new ModelsEndpoint(upstreams.catalog(), config.routes());
         this.operations = new OperationalEndpoints(upstreams, metrics, config.defaultModel());
         this.adminKeys = new AdminKeysEndpoint(store);
+        this.usage = new AdminUsageEndpoint(store);
     }
 
     /** Serves the dashboard and {@code /admin/sessions} (behind {@link AdminAccess}). */
@@ -189,6 +191,13 @@ public final class GatewayHandler extends Handler.Abstract {
         String method = x.request.getMethod();
         switch (path) {
             case "/v1/messages", "/v1/messages/count_tokens" -> notAllowed(x, method, "POST");
+            case "/admin/usage" -> {
+                if (isGet(method)) {
+                    usage.handle(x);
+                } else {
+                    notAllowed(x, method, "GET");
+                }
+            }
             case "/v1/models" -> {
                 if (isGet(method)) {
                     models.list(x, Request.extractQueryParameters(x.request));

@@ -46,6 +46,22 @@ public final class GatewayMetrics {
         registry.gauge("tolk_active_streams", activeStreams);
     }
 
+    /**
+     * The usage ledger's rows: {@code tolk_ledger_written_total}, {@code tolk_ledger_dropped_total} (the buffer was
+     * full, the database refused a batch, or shutdown ran out of time) and {@code tolk_ledger_pending} (buffered).
+     */
+    public void ledger(dev.tolk.store.usage.UsageLedger ledger) {
+        io.micrometer.core.instrument.FunctionCounter.builder("tolk_ledger_written", ledger,
+                        dev.tolk.store.usage.UsageLedger::written)
+                .description("usage ledger rows written to the store").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("tolk_ledger_dropped", ledger,
+                        dev.tolk.store.usage.UsageLedger::dropped)
+                .description("usage ledger rows lost: buffer full, refused by the store, or unwritten at shutdown")
+                .register(registry);
+        Gauge.builder("tolk_ledger_pending", ledger, dev.tolk.store.usage.UsageLedger::pending)
+                .description("usage ledger rows buffered, not yet written").register(registry);
+    }
+
     /** Registers the per-upstream series of {@code upstreams}. */
     public void upstreams(Upstreams upstreams) {
         Fleet fleet = upstreams.fleet();
