@@ -58,6 +58,20 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--slow-streams", description = "Override the number of slow streams.")
     Integer slowStreams;
 
+    @Option(names = "--db-variants", description = "Instead of the usual run: what the store costs a request, "
+            + "gateways with no database, SQLite and (with --postgres) PostgreSQL, each writing the usage ledger, and "
+            + "where tolk keys exists the same with a store key on every request, beside the direct path (≈ 6-9 min).")
+    boolean dbVariants;
+
+    @Option(names = "--postgres", description = "With --db-variants: the postgresql:// URL of the PostgreSQL variant "
+            + "(bench.sh starts a private server for it when it can).", defaultValue = "${env:TOLK_BENCH_POSTGRES:-}")
+    String postgres;
+
+    @Option(names = "--postgres-keys", description = "With --db-variants: another PostgreSQL database (URL) for the "
+            + "variant whose requests also present a store key (bench.sh creates one beside --postgres's).",
+            defaultValue = "${env:TOLK_BENCH_POSTGRES_KEYS:-}")
+    String postgresKeys;
+
     @Option(names = "--from-json", description = "Do not measure: print the table and draw the chart of this result file.")
     Path fromJson;
 
@@ -74,6 +88,9 @@ public final class BenchMain implements Callable<Integer> {
             return 0;
         }
         String stamp = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
+        if (dbVariants) {
+            return runDbVariants(stamp);
+        }
         ObjectNode result = runAndWrite(stamp);
         System.out.println();
         System.out.print(ReportTable.markdown(result));
@@ -86,6 +103,30 @@ public final class BenchMain implements Callable<Integer> {
             System.out.println("harness errors: " + result.path("harnessErrors"));
             return 1;
         }
+        return 0;
+    }
+
+    /** {@code --db-variants}: the store's cost per request; writes {@code db-<stamp>.json} and prints the table. */
+    private int runDbVariants(String stamp) throws Exception {
+        Path work = resultsDir.resolve("work-db-" + stamp);
+        LoadGenerator gen = switch (generatorName) {
+            case "wrk" -> new WrkLoadGenerator(work);
+            case "java" -> new JavaLoadGenerator();
+            default -> WrkLoadGenerator.available() ? new WrkLoadGenerator(work) : new JavaLoadGenerator();
+        };
+        BenchSettings settings = quick ? BenchSettings.quickRun() : BenchSettings.fullRun();
+        ObjectNode result = DbVariantsBench.run(settings, launcher(), work, gen,
+                DbVariantsBench.variants(work, postgres, postgresKeys));
+        result.put("timestamp", stamp);
+        result.set("machine", Machine.describe(launcher()));
+        Files.createDirectories(resultsDir);
+        BenchJson.MAPPER.writeValue(resultsDir.resolve("db-" + stamp + ".json").toFile(), result);
+        System.out.println();
+        System.out.print(DbVariantsBench.markdown(result));
+        result.path("skipped").properties().forEach(e ->
+                System.out.println("left out: " + e.getKey() + " (" + e.getValue().asText() + ")"));
+        System.out.println("load average " + result.path("loadAverageAtStart").asText() + " → "
+                + result.path("loadAverageAtEnd").asText() + "; results: " + resultsDir.resolve("db-" + stamp + ".json"));
         return 0;
     }
 

@@ -34,6 +34,12 @@ record Endpoint(String name, int port, String path, byte[] body, String extraHea
         return new Endpoint(newName, port, path, body, extraHeaders, firstTextPattern, endPattern);
     }
 
+    /** The same Messages request presenting {@code key} as {@code x-api-key}. */
+    Endpoint withApiKey(String key) {
+        return new Endpoint(name, port, path, body, extraHeaders.replace("x-api-key: bench", "x-api-key: " + key),
+                firstTextPattern, endPattern);
+    }
+
     Endpoint withPort(int newPort) {
         return new Endpoint(name, newPort, path, body, extraHeaders, firstTextPattern, endPattern);
     }

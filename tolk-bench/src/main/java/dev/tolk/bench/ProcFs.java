@@ -50,6 +50,28 @@ final class ProcFs {
         return ticks * 1000 / CLOCK_TICKS_PER_SECOND;
     }
 
+    /** utime + stime of the process's threads named {@code name} ({@code /proc/PID/task/TID/comm}); -1 if unreadable. */
+    static long threadCpuMillis(long pid, String name) {
+        long ticks = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    if (!Files.readString(task.resolve("comm")).strip().equals(name)) {
+                        continue;
+                    }
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                } catch (IOException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return ticks * 1000 / CLOCK_TICKS_PER_SECOND;
+    }
+
     private static long statusKib(long pid, String key) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith(key)) {

@@ -66,6 +66,16 @@ final class Rig implements AutoCloseable {
                 line -> line.contains(READY_PREFIX));
     }
 
+    /** Another gateway on the same simulator, with {@code extraArgs} after the usual ones (the store variants). */
+    ManagedProcess startVariantGateway(int port, String logName, List<String> extraArgs) throws IOException {
+        List<String> args = new java.util.ArrayList<>(gatewayArgs(port));
+        args.addAll(extraArgs);
+        ManagedProcess p = ManagedProcess.start(launcher.command(args), logDir.resolve(logName),
+                line -> line.contains(READY_PREFIX));
+        p.awaitReady(Duration.ofSeconds(60));
+        return p;
+    }
+
     private List<String> gatewayArgs(int port) {
         // --db none: the user's default store (and any keys in it) stays out of the measurement
         return List.of("serve", "--upstream", "http://127.0.0.1:" + simPort, "--port", String.valueOf(port),
