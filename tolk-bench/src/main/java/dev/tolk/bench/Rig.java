@@ -66,9 +66,11 @@ final class Rig implements AutoCloseable {
                 line -> line.contains(READY_PREFIX));
     }
 
-    /** Another gateway on the same simulator, with {@code extraArgs} after the usual ones (the store variants). */
+    /** Another gateway on the same simulator with {@code extraArgs} (the store variants: their {@code --db}). */
     ManagedProcess startVariantGateway(int port, String logName, List<String> extraArgs) throws IOException {
-        List<String> args = new java.util.ArrayList<>(gatewayArgs(port));
+        // the usual arguments but --db none: the variant's own --db (picocli takes an option once)
+        List<String> args = new java.util.ArrayList<>(List.of("serve", "--upstream", "http://127.0.0.1:" + simPort,
+                "--port", String.valueOf(port)));
         args.addAll(extraArgs);
         ManagedProcess p = ManagedProcess.start(launcher.command(args), logDir.resolve(logName),
                 line -> line.contains(READY_PREFIX));
