@@ -113,7 +113,9 @@ public final class TolkServer implements AutoCloseable {
         InMemoryUsage sinceStart = new InMemoryUsage();
         accessLog.addListener(numbers);
         accessLog.addListener(sinceStart);
-        usage = sinceStart;
+        // with a store, the ledger's numbers (every replica, across restarts); this gateway's own while it is away
+        usage = ledger == null ? sinceStart
+                : new dev.tolk.server.dashboard.LedgerUsage(store::dataSource, sinceStart, System::currentTimeMillis);
         DashboardSnapshot snapshot = new DashboardSnapshot(upstreams, handler::runningStreams, numbers, () -> usage,
                 adminSessions.keyConfigured(), System::currentTimeMillis);
         dashboard = new DashboardRoutes(snapshot::state, snapshot::sessions, adminSessions);

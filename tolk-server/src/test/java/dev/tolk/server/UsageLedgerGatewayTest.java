@@ -111,6 +111,36 @@ class UsageLedgerGatewayTest {
     }
 
     @Test
+    void withAStoreTheSessionsAndTheDashboardsUsageComeFromTheLedgerAcrossARestart() throws Exception {
+        String db = dir.resolve("sessions.db").toString();
+        try (GatewayFixture g = new GatewayFixture(SimOptions.defaults(),
+                c -> c.toBuilder().database(db).apiKeys(List.of("key-one")).build())) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(message(g, true, "key-one", "session-before").statusCode()).isEqualTo(200);
+            }
+            assertThat(g.tolk.usageLedger().orElseThrow().flush(Duration.ofSeconds(10))).isTrue();
+        }
+        try (GatewayFixture g = new GatewayFixture(SimOptions.defaults(),
+                c -> c.toBuilder().database(db).apiKeys(List.of("key-one")).build())) {
+            // this life has served nothing yet: what /admin/sessions shows comes from the ledger
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                JsonNode sessions = JSON.readTree(g.get("/admin/sessions").body());
+                assertThat(sessions.path("source").asText()).startsWith("ledger");
+                assertThat(sessions.path("sessions")).hasSize(1);
+                JsonNode s = sessions.path("sessions").get(0);
+                assertThat(s.path("session").asText()).isEqualTo("session-before");
+                assertThat(s.path("key").asText()).isEqualTo("api-key-1");
+                assertThat(s.path("turns").asLong()).isEqualTo(3);
+                assertThat(s.path("output_tokens").asLong()).isPositive();
+                assertThat(s.path("ttft_p50_ms").asLong()).isNotNegative();
+                assertThat(s.path("client_models").get(0).asText()).isEqualTo("claude-sonnet-4-5");
+            });
+            JsonNode state = JSON.readTree(g.get("/dashboard/state.json").body());
+            assertThat(state.toString()).contains("api-key-1").contains("ledger");
+        }
+    }
+
+    @Test
     void withoutAStoreAdminUsageSaysSoAndWithAnAdminKeyItNeedsTheKey() throws Exception {
         try (GatewayFixture g = new GatewayFixture()) {
             HttpResponse<String> r = g.get("/admin/usage");
