@@ -409,8 +409,38 @@ final class MessagesEndpoint {
             Responses.json(x.response, status, err, x.requestId);
             return;
         }
-        PassthroughRelay.relay(x, attempt.request().facts().stream(), c.exchange, head,
-                () -> cancelled(x, "mid_stream"), () -> metrics.upstreamError("stream_read"));
+        boolean stream = attempt.request().facts().stream();
+        // a relayed stream is one of the active streams: a graceful shutdown ends it after its grace like any other
+        java.util.concurrent.atomic.AtomicReference<String> endedBy = new java.util.concurrent.atomic.AtomicReference<>();
+        ActiveStreams.Stream terminable = new ActiveStreams.Stream() {
+            @Override
+            public void terminate(String reason) {
+                endedBy.set(reason);
+                c.exchange.abort(new IOException(reason));
+            }
+
+            @Override
+            public RunningStream running(long nowNanos) {
+                String session = x.request.getHeaders().get(SESSION_HEADER);
+                // passed through untranslated: no chunk is counted on the way
+                return new RunningStream(x.requestId, session == null ? null : AccessLog.loggable(session),
+                        x.clientKey.name(), x.clientModel, x.upstreamModel, x.upstream, x.startEpochMillis,
+                        (nowNanos - x.startNanos) / 1_000_000, true, 0);
+            }
+        };
+        if (stream) {
+            active.add(terminable);
+            metrics.streamStarted();
+        }
+        try {
+            PassthroughRelay.relay(x, stream, c.exchange, head, () -> cancelled(x, "mid_stream"),
+                    () -> metrics.upstreamError("stream_read"), endedBy::get);
+        } finally {
+            if (stream) {
+                active.remove(terminable);
+                metrics.streamEnded();
+            }
+        }
     }
 
     /** Carries out the policy's decision about an attempt that did not succeed: the next attempt, or the error. */

@@ -22,9 +22,11 @@ final class PassthroughRelay {
      * Relays {@code call}'s body to {@code x}'s client. A client that leaves aborts the upstream request and runs
      * {@code clientGone} (the exception goes on); an upstream that breaks off runs {@code upstreamBrokeOff} and ends
      * a stream with an {@code error} event as the API does (a non-streaming answer's failure goes on as an exception).
+     * When Tolk aborted the call itself ({@code endedBy} gives the reason, else null), that reason is the error event.
      */
     static void relay(Exchange x, boolean stream, UpstreamClient.Exchange call, org.eclipse.jetty.client.Response head,
-                      Runnable clientGone, Runnable upstreamBrokeOff) throws IOException {
+                      Runnable clientGone, Runnable upstreamBrokeOff, java.util.function.Supplier<String> endedBy)
+            throws IOException {
         x.status = 200;
         x.ttftNanos = System.nanoTime() - x.startNanos;
         x.response.setStatus(200);
@@ -45,11 +47,15 @@ final class PassthroughRelay {
         } catch (ClientGone gone) {
             throw gone.getCause();
         } catch (IOException upstreamFailed) {
-            upstreamBrokeOff.run();
+            String reason = endedBy.get(); // Tolk ended the stream itself (a graceful shutdown's grace ran out)
+            if (reason == null) {
+                upstreamBrokeOff.run();
+            }
             if (!stream) {
                 throw upstreamFailed;
             }
-            byte[] frame = AnthropicError.api("upstream connection failed mid-stream").toSseFrame(x.requestId);
+            byte[] frame = (reason != null ? AnthropicError.overloaded(reason)
+                    : AnthropicError.api("upstream connection failed mid-stream")).toSseFrame(x.requestId);
             Responses.write(x.response, false, ByteBuffer.wrap(frame));
         }
         Responses.write(x.response, true, ByteBuffer.allocate(0));

@@ -106,4 +106,28 @@ class PassthroughTest {
                 .probeInterval(Duration.ofSeconds(1)).build();
         assertThat(c.upstreams().get(0).anthropic()).isTrue();
     }
+
+    @Test
+    void aGracefulShutdownEndsAPassthroughStreamAfterItsGraceWithAnErrorEvent() throws Exception {
+        try (FleetFixture f = new FleetFixture(1, dev.tolk.sim.SimOptions.builder().chunkDelayMillis(200).build())) {
+            TolkServer inner = f.tolk(RoutingPolicy.BOUNDED_AFFINITY);
+            TolkServer outer = f.tolk(List.of(anthropic("inner", inner.baseUri())), RoutingPolicy.BOUNDED_AFFINITY,
+                    b -> b); // shutdown grace 1 s
+            String body = "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":400,\"stream\":true,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"talk for a long time\"}]}";
+            var pending = f.http.sendAsync(java.net.http.HttpRequest.newBuilder(outer.baseUri().resolve("/v1/messages"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                    .header("content-type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> f.get(outer, "/metrics").body().contains("tolk_active_streams 1.0"));
+            long t0 = System.nanoTime();
+            outer.close();
+            long closedMillis = (System.nanoTime() - t0) / 1_000_000;
+            HttpResponse<String> r = pending.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("event: message_start").contains("event: error")
+                    .contains("overloaded_error").contains("shutting down").doesNotContain("message_stop");
+            assertThat(closedMillis).as("ended after the 1 s grace, not at the stream's end").isLessThan(8_000);
+        }
+    }
 }
