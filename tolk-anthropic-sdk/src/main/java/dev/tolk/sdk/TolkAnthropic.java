@@ -53,6 +53,7 @@ public final class TolkAnthropic {
         private TranslationOptions options = TranslationOptions.defaults();
         private int maxRetries = 2;
         private Duration timeout = Duration.ofMinutes(10);
+        private Duration upstreamHeadTimeout = Duration.ofSeconds(30);
         private long threadMemoryBytes = dev.tolk.core.threads.ThreadStore.DEFAULT_MAX_BYTES;
 
         /** The upstream (replaces any given before). */
@@ -113,6 +114,15 @@ public final class TolkAnthropic {
             return this;
         }
 
+        /**
+         * How long a stream's upstream may take to send its response head before the request goes to the next upstream
+         * (default 30 s, at most {@link #timeout}); as the gateway's {@code upstream-head-timeout-seconds}.
+         */
+        public Builder upstreamHeadTimeout(Duration t) {
+            this.upstreamHeadTimeout = t;
+            return this;
+        }
+
         /** The most the message threads may hold in memory (default 256 MiB); 0 stores none. */
         public Builder threadMemoryBytes(long bytes) {
             this.threadMemoryBytes = bytes;
@@ -125,7 +135,7 @@ public final class TolkAnthropic {
                 throw new IllegalStateException("upstream is required, e.g. http://localhost:8000");
             }
             return new TolkHttpClient(upstreams, apiKey, defaultModel, routes, maxModelLen, options, timeout,
-                    routing, threadMemoryBytes);
+                    upstreamHeadTimeout, routing, threadMemoryBytes);
         }
 
         public AnthropicClient build() {

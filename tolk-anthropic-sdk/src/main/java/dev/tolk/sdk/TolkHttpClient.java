@@ -74,6 +74,7 @@ public final class TolkHttpClient implements HttpClient {
     private final List<URI> upstreams;
     private final String apiKey;
     private final Duration timeout;
+    private final Duration headTimeout;
     private final RequestTranslator translator;
     private final MessagesIntake intake;
     private final FleetCatalog catalog;
@@ -84,10 +85,12 @@ public final class TolkHttpClient implements HttpClient {
 
     TolkHttpClient(List<URI> upstreams, String apiKey, String defaultModel, List<ModelRoute> routes,
                    Map<String, Integer> maxModelLen, TranslationOptions options, Duration timeout,
-                   RoutingPolicy routing, long threadMemoryBytes) {
+                   Duration headTimeout, RoutingPolicy routing, long threadMemoryBytes) {
         this.upstreams = List.copyOf(upstreams);
         this.apiKey = apiKey;
         this.timeout = timeout;
+        // vLLM sends a stream's head at once; only a non-streaming answer's head waits for the whole generation
+        this.headTimeout = headTimeout.compareTo(timeout) < 0 ? headTimeout : timeout;
         this.routes = List.copyOf(routes);
         this.http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
                 .executor(async).followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
@@ -241,7 +244,8 @@ public final class TolkHttpClient implements HttpClient {
             Runnable end = once(load::end);
             try {
                 java.net.http.HttpResponse<InputStream> r = http.send(post(attempt.upstream(), "/v1/chat/completions",
-                        attempt.request().upstreamBody(), requestId),
+                        attempt.request().upstreamBody(), requestId,
+                        attempt.request().facts().stream() ? headTimeout : timeout),
                         java.net.http.HttpResponse.BodyHandlers.ofInputStream());
                 if (r.statusCode() == 200) {
                     InputStream body = r.body();
@@ -317,7 +321,7 @@ public final class TolkHttpClient implements HttpClient {
             InterruptedException {
         TranslatedTokenize t = intake.countTokens(body); // with thread: the whole conversation
         java.net.http.HttpResponse<byte[]> r = http.send(post(anyServing(t.upstreamModel()), "/tokenize", t.body(),
-                requestId),
+                requestId, timeout),
                 java.net.http.HttpResponse.BodyHandlers.ofByteArray());
         return switch (CountTokensDecision.afterTokenize(t, r.statusCode(), r.body())) {
             case CountTokensDecision.Count c -> {
@@ -408,9 +412,10 @@ public final class TolkHttpClient implements HttpClient {
         };
     }
 
-    private java.net.http.HttpRequest post(int u, String path, byte[] body, String requestId) {
+    /** {@code headWait}: how long the upstream may take to send its response head (the JDK client's timeout). */
+    private java.net.http.HttpRequest post(int u, String path, byte[] body, String requestId, Duration headWait) {
         java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(upstreams.get(u).resolve(path))
-                .timeout(timeout).header("content-type", "application/json").header("X-Request-Id", requestId)
+                .timeout(headWait).header("content-type", "application/json").header("X-Request-Id", requestId)
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body));
         if (apiKey != null && !apiKey.isEmpty()) {
             b.header("authorization", "Bearer " + apiKey);

@@ -65,4 +65,37 @@ class FleetAdapterTest {
             client.close();
         }
     }
+
+    @Test
+    void aStreamWhoseUpstreamSendsNoHeadMovesOnAfterTheHeadTimeoutWhileANonStreamingAnswerMayTakeLonger()
+            throws Exception {
+        try (SimServer a = SimServer.start(SimOptions.defaults()); SimServer b = SimServer.start(SimOptions.defaults())) {
+            a.loadScenario("rules:\n  - match: {lastUserText: dead}\n    reply: {text: late, fault: {type: stall_headers,"
+                    + " seconds: 20}}\n  - match: {lastUserText: whole}\n    reply: {text: \"whole answer\", fault: "
+                    + "{type: stall_headers, seconds: 2}}\n");
+            AnthropicClient client = TolkAnthropic.builder().addUpstream(a.baseUri().toString())
+                    .addUpstream(b.baseUri().toString()).routing(RoutingPolicy.ROUND_ROBIN).maxRetries(0)
+                    .upstreamHeadTimeout(Duration.ofSeconds(1)).build();
+            // a non-streaming answer's head comes with the whole generation: 2 s is not cut by the 1 s head timeout
+            for (int i = 0; i < 2; i++) { // round robin: one on each
+                assertThat(client.messages().create(hello("whole")).content().get(0).asText().text())
+                        .isIn("whole answer", "You said: whole");
+            }
+            assertThat(a.requests().stream().filter(e -> e.path().equals("/v1/chat/completions")).count()).isEqualTo(1);
+            // a stream whose head does not come moves on after 1 s, not after the 20 s stall
+            long t0 = System.nanoTime();
+            long onB = b.requests().stream().filter(e -> e.path().equals("/v1/chat/completions")).count();
+            for (int i = 0; i < 2; i++) { // round robin: one of the two starts on a
+                MessageAccumulator acc = MessageAccumulator.create();
+                try (StreamResponse<RawMessageStreamEvent> events = client.messages().createStreaming(hello("dead"))) {
+                    events.stream().forEach(acc::accumulate);
+                }
+                assertThat(acc.message().content().get(0).asText().text()).isEqualTo("You said: dead");
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("not the 20 s stall").isLessThan(Duration.ofSeconds(10));
+            assertThat(b.requests().stream().filter(e -> e.path().equals("/v1/chat/completions")).count())
+                    .isEqualTo(onB + 2);
+            client.close();
+        }
+    }
 }
