@@ -5,9 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tolk.server.config.UpstreamConfig;
 import dev.tolk.sim.SimFault;
+import dev.tolk.sim.SimOptions;
 import java.io.InputStream;
 import java.net.Socket;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,17 +22,22 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * deploy/grafana/tolk-dashboard.json is importable and queries only what the gateway exposes: every metric name in
  * its PromQL (panel targets and variable queries) is a sample name of a live {@code /metrics} scrape, taken after
  * requests that make every meter exist (streaming and not, an upstream 503, a client that hangs up mid-stream,
- * an unknown field and beta), with the default single upstream.
+ * an unknown field and beta, a request that times out in the fair queue, one refused by its store key's limits),
+ * with a single upstream of capacity 1 (so the fair queue exists) and a SQLite store (its keys, counters and ledger).
  */
 class GrafanaDashboardTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BODY = "{\"model\":\"m\",\"max_tokens\":20,\"stream\":%s,\"messages\":[{\"role\":\"user\","
             + "\"content\":\"hello there\"}]%s}";
+
+    @TempDir
+    Path dir;
 
     @Test
     void everyMetricTheDashboardQueriesIsInTheScrape() throws Exception {
@@ -42,7 +50,10 @@ class GrafanaDashboardTest {
             assertThat(names).as("metric names in %s", e).isNotEmpty();
             referenced.addAll(names);
         }
-        try (GatewayFixture f = new GatewayFixture()) {
+        try (GatewayFixture f = new GatewayFixture(SimOptions.defaults(), c -> c.toBuilder()
+                .database(dir.resolve("tolk.db").toString()).queueWait(Duration.ofSeconds(1))
+                .upstreams(List.of(new UpstreamConfig(UpstreamConfig.defaultName(c.upstream()), c.upstream(), "openai",
+                        null, 1, List.of(), 1, false))).build())) {
             exercise(f);
             String scrape = f.get("/metrics").body();
             Set<String> exposed = sampleNames(scrape);
@@ -53,7 +64,9 @@ class GrafanaDashboardTest {
             // the per-upstream series exist with a single configured upstream, labelled with its name
             String upstream = f.sim.baseUri().getHost() + ":" + f.sim.port();
             assertThat(scrape).contains("tolk_upstream_up{upstream=\"" + upstream + "\"} ")
-                    .contains("tolk_upstream_requests_total{status=\"503\",upstream=\"" + upstream + "\"}");
+                    .contains("tolk_upstream_requests_total{status=\"503\",upstream=\"" + upstream + "\"}")
+                    .contains("tolk_key_refusals_total{reason=\"model\"} 1.0", "tolk_queue_timeouts_total 1.0",
+                            "tolk_store_up 1.0", "tolk_store_keys 1.0");
         }
     }
 
@@ -72,10 +85,17 @@ class GrafanaDashboardTest {
         assertThat(upstream.path("datasource").path("uid").asText()).isEqualTo("${datasource}");
 
         Set<Integer> ids = new TreeSet<>();
+        Set<String> cells = new TreeSet<>();
         int panels = 0;
         for (JsonNode p : d.path("panels")) {
             assertThat(ids.add(p.path("id").asInt())).as("unique panel id %s", p.path("id")).isTrue();
             JsonNode pos = p.path("gridPos");
+            for (int y = pos.path("y").asInt(); y < pos.path("y").asInt() + pos.path("h").asInt(); y++) {
+                for (int x = pos.path("x").asInt(); x < pos.path("x").asInt() + pos.path("w").asInt(); x++) {
+                    assertThat(cells.add(x + "," + y)).as("%s overlaps another panel at %s,%s", p.path("title"), x, y)
+                            .isTrue();
+                }
+            }
             assertThat(pos.path("w").asInt()).as("%s width", p.path("title")).isBetween(1, 24);
             assertThat(pos.path("x").asInt() + pos.path("w").asInt()).as("%s right edge", p.path("title"))
                     .isLessThanOrEqualTo(24);
@@ -121,13 +141,23 @@ class GrafanaDashboardTest {
         assertThat(f.post("/v1/messages", BODY.formatted(false, "")).statusCode()).isGreaterThanOrEqualTo(500);
         f.sim.fault(SimFault.none());
         f.sim.loadScenario("rules: [{reply: {text: '" + "word ".repeat(200) + "', chunks: 200, chunkDelayMs: 20}}]");
-        hangUpMidStream(f);
+        // while the slow stream fills the upstream's capacity of 1, a request waits in the fair queue and times out
+        hangUpMidStream(f, () -> assertThat(f.post("/v1/messages", BODY.formatted(false, "")).statusCode())
+                .isEqualTo(529));
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> f.get("/metrics").body().contains("tolk_client_cancellations_total{"));
+        // the first store key closes the open loopback gateway: this one may only use models it does not ask for
+        HttpResponse<String> created = f.post("/admin/keys", "{\"name\":\"team-a\",\"models\":[\"claude-haiku-*\"]}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String secret = JSON.readTree(created.body()).path("secret").asText();
+        assertThat(f.post("/v1/messages", BODY.formatted(false, ""), "x-api-key", secret).statusCode()).isEqualTo(403);
+        assertThat(f.tolk.usageLedger().orElseThrow().flush(Duration.ofSeconds(10))).isTrue();
     }
 
-    /** A client that reads the first bytes of a slow stream and closes its connection. */
-    private static void hangUpMidStream(GatewayFixture f) throws Exception {
+    /**
+     * A client that reads the first bytes of a slow stream, runs {@code whileStreaming} and closes its connection.
+     */
+    private static void hangUpMidStream(GatewayFixture f, ThrowingRunnable whileStreaming) throws Exception {
         String body = BODY.formatted(true, "");
         byte[] request = ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
                 + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8);
@@ -141,7 +171,13 @@ class GrafanaDashboardTest {
                 assertThat(n).as("stream ended before content: %s", seen).isPositive();
                 seen += new String(buf, 0, n, StandardCharsets.UTF_8);
             }
+            whileStreaming.run();
         }
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
     }
 
     private static JsonNode dashboard() throws Exception {
