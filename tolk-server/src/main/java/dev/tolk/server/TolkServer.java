@@ -15,6 +15,7 @@ import dev.tolk.server.http.ClientTimeouts;
 import dev.tolk.server.http.GatewayHandler;
 import dev.tolk.server.metrics.GatewayMetrics;
 import dev.tolk.server.store.GatewayStore;
+import dev.tolk.server.tracing.Tracing;
 import dev.tolk.core.translate.models.ModelRouter;
 import dev.tolk.server.upstream.FleetMonitor;
 import dev.tolk.server.upstream.Upstreams;
@@ -53,6 +54,7 @@ public final class TolkServer implements AutoCloseable {
     private final GatewayStore store;
     /** The usage ledger of the store's database: null without a store. */
     private final UsageLedger ledger;
+    private final Tracing tracing;
 
     private TolkServer(GatewayConfig config, GatewayExtensions extensions) {
         boolean withStore = hasStore(config);
@@ -64,6 +66,7 @@ public final class TolkServer implements AutoCloseable {
                     + "what you want.");
         }
         this.config = config;
+        this.tracing = extensions.tracing();
         this.upstreams = new Upstreams(config);
         RequestTranslator translator = new RequestTranslator(config.translation(),
                 new ModelRouter(upstreams.catalog()::servedNames, config.routes(), config.defaultModel()));
@@ -80,7 +83,7 @@ public final class TolkServer implements AutoCloseable {
         }
         // the store's counters when there is a store (shared by replicas), else the given ones (in-memory by default)
         this.handler = new GatewayHandler(config, translator, upstreams, metrics, store,
-                store != null ? store.counters() : extensions.counters());
+                store != null ? store.counters() : extensions.counters(), extensions.tracing());
         this.monitor = new FleetMonitor(upstreams, config.probeInterval());
 
         QueuedThreadPool pool = new ResumeInlineThreadPool(64, 2);
@@ -151,17 +154,25 @@ public final class TolkServer implements AutoCloseable {
         }
     }
 
+    /** A gateway with {@link GatewayExtensions#defaults()}: no keys beyond the configuration's, no tracing. */
     public static TolkServer start(GatewayConfig config) {
         return start(config, GatewayExtensions.defaults());
     }
 
     /**
      * A gateway given more than its configuration: client keys from {@code extensions.keys()} besides the static
-     * {@code api-keys} and the store's, and the counters their limits use when there is no store (in-memory by
-     * default).
+     * {@code api-keys} and the store's, the counters their limits use when there is no store (in-memory by
+     * default), and the tracing of its Messages requests ({@code extensions.tracing()}, off by default;
+     * docs/tracing.md), which the gateway closes.
      */
     public static TolkServer start(GatewayConfig config, GatewayExtensions extensions) {
-        TolkServer t = new TolkServer(config, extensions);
+        TolkServer t;
+        try {
+            t = new TolkServer(config, extensions);
+        } catch (RuntimeException e) {
+            extensions.tracing().close();
+            throw e;
+        }
         try {
             if (t.store != null) {
                 // opened meanwhile on the store's thread; a database that does not answer is retried in the background
@@ -172,6 +183,7 @@ public final class TolkServer implements AutoCloseable {
             t.monitor.close();
             t.upstreams.close();
             t.closeStore(Duration.ZERO);
+            t.tracing.close();
             throw new IllegalStateException("could not listen on " + config.host() + ":" + config.port() + ": "
                     + e.getMessage(), e);
         }
@@ -242,6 +254,7 @@ public final class TolkServer implements AutoCloseable {
             monitor.close();
             upstreams.close();
             closeStore(config.shutdownGrace().minusNanos(System.nanoTime() - closing));
+            tracing.close(); // after the streams ended: their spans are exported
         }
     }
 

@@ -1,11 +1,13 @@
 package dev.tolk.server.cli;
 
+import dev.tolk.server.GatewayExtensions;
 import dev.tolk.server.TolkServer;
 import dev.tolk.server.config.ConfigException;
 import dev.tolk.server.config.ConfigLoader;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.core.dispatch.ModelCatalog;
 import dev.tolk.server.logging.LogFile;
+import dev.tolk.server.tracing.Tracing;
 import dev.tolk.server.upstream.UpstreamClient;
 import dev.tolk.core.translate.models.UpstreamModel;
 import dev.tolk.sim.SimOptions;
@@ -116,7 +118,8 @@ public final class CodeCommand implements Callable<Integer> {
                 }
                 System.err.println("tolk: gateway log -> " + log);
             }
-            try (TolkServer server = TolkServer.start(config)) {
+            try (TolkServer server = TolkServer.start(config,
+                    GatewayExtensions.defaults().withTracing(Tracing.fromEnvironment()))) {
                 System.err.println("tolk: gateway on " + server.baseUri() + " -> " + config.upstream() + " (model " + model
                         + (window != null ? ", window " + window + " tokens" : "") + "), Claude Code "
                         + (version != null ? version : "of unknown version"));

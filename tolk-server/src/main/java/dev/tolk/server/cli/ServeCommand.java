@@ -1,9 +1,11 @@
 package dev.tolk.server.cli;
 
+import dev.tolk.server.GatewayExtensions;
 import dev.tolk.server.TolkServer;
 import dev.tolk.server.config.ConfigException;
 import dev.tolk.server.config.ConfigLoader;
 import dev.tolk.server.config.GatewayConfig;
+import dev.tolk.server.tracing.Tracing;
 import dev.tolk.sim.SimOptions;
 import dev.tolk.sim.SimServer;
 import java.util.concurrent.Callable;
@@ -42,7 +44,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         TolkServer server;
         try {
-            server = TolkServer.start(config);
+            server = TolkServer.start(config, GatewayExtensions.defaults().withTracing(Tracing.fromEnvironment()));
         } catch (IllegalArgumentException | IllegalStateException | dev.tolk.store.StoreException e) {
             System.err.println("tolk: " + e.getMessage());
             if (sim != null) {

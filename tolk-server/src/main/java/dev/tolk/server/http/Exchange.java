@@ -45,6 +45,8 @@ final class Exchange extends Request.Wrapper implements Callback {
     long queuedNanos = -1;
     /** The request's message-thread turn, or null (no {@code thread} field); ended when the exchange completes. */
     dev.tolk.core.threads.ThreadTurn thread;
+    /** The request's span when tracing is on (docs/tracing.md), else null; ended with the exchange. */
+    dev.tolk.server.tracing.RequestSpan trace;
 
     Exchange(Request request, Response response, Callback callback, String requestId, String route, AccessLog log) {
         super(request);
@@ -109,6 +111,10 @@ final class Exchange extends Request.Wrapper implements Callback {
         if (c != null) { // the key's slot comes back whatever the outcome: answered, failed, client gone
             keyCounters = null;
             c.end(clientKey, inputTokens + cachedTokens + outputTokens, System.currentTimeMillis());
+        }
+        if (trace != null) { // after the slot: the client may already be sending its next request on this key
+            trace.ended(status, upstreamModel, upstream, clientKey.name(), inputTokens, cachedTokens, outputTokens,
+                    stopReason, ttftNanos, note);
         }
         log.completed(this);
     }

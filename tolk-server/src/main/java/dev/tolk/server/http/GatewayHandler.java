@@ -53,15 +53,18 @@ public final class GatewayHandler extends Handler.Abstract {
     public GatewayHandler(GatewayConfig config, RequestTranslator translator, Upstreams upstreams,
                           GatewayMetrics metrics, GatewayStore store) {
         this(config, translator, upstreams, metrics, store,
-                store != null ? store.counters() : new dev.tolk.core.keys.InMemoryKeyCounters());
+                store != null ? store.counters() : new dev.tolk.core.keys.InMemoryKeyCounters(),
+                dev.tolk.server.tracing.Tracing.OFF);
     }
 
     /**
      * @param store the gateway's store, or null without one
      * @param keyCounters where client keys' usage is counted: the store's (shared by replicas) or this process's
+     * @param tracing traces of {@code POST /v1/messages} (docs/tracing.md), or {@code Tracing.OFF}
      */
     public GatewayHandler(GatewayConfig config, RequestTranslator translator, Upstreams upstreams,
-                          GatewayMetrics metrics, GatewayStore store, dev.tolk.core.keys.KeyCounters keyCounters) {
+                          GatewayMetrics metrics, GatewayStore store, dev.tolk.core.keys.KeyCounters keyCounters,
+                          dev.tolk.server.tracing.Tracing tracing) {
         this.maxBodyBytes = (int) Math.min(Integer.MAX_VALUE - 8, config.maxBodyBytes());
         DispatchPolicy policy = new DispatchPolicy(translator.options().recoverTextToolCalls(), upstreams.catalog(),
                 upstreams.fleet());
@@ -69,7 +72,8 @@ public final class GatewayHandler extends Handler.Abstract {
         metrics.threads(threads);
         // threads are held by this Tolk, whichever upstream serves a turn (docs/threads.md)
         MessagesIntake intake = new MessagesIntake(translator, threads);
-        this.messages = new MessagesEndpoint(intake, upstreams, policy, metrics, config, active, keyCounters);
+        this.messages = new MessagesEndpoint(intake, upstreams, policy, metrics, config, active, keyCounters,
+                tracing);
         this.countTokens = new CountTokensEndpoint(intake, upstreams);
         this.models = new ModelsEndpoint(upstreams.catalog(), config.routes());
         this.operations = new OperationalEndpoints(upstreams, metrics, config.defaultModel());

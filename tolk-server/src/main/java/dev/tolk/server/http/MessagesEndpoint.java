@@ -23,6 +23,8 @@ import dev.tolk.core.translate.stream.UpstreamStream;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.server.metrics.GatewayMetrics;
 import dev.tolk.server.metrics.IgnoredInputs;
+import dev.tolk.server.tracing.AttemptSpan;
+import dev.tolk.server.tracing.Tracing;
 import dev.tolk.server.upstream.UpstreamClient;
 import dev.tolk.server.upstream.Upstreams;
 import java.io.IOException;
@@ -56,9 +58,12 @@ final class MessagesEndpoint {
     private final KeyCounters keyCounters;
     /** The fair queue of a fleet that can be saturated (an upstream has a capacity), or null. */
     private final FairGate gate;
+    /** Null when tracing is off: then a request makes no span and no trace header of its own. */
+    private final Tracing tracing;
 
     MessagesEndpoint(MessagesIntake intake, Upstreams upstreams, DispatchPolicy policy, GatewayMetrics metrics,
-                     GatewayConfig config, ActiveStreams active, KeyCounters keyCounters) {
+                     GatewayConfig config, ActiveStreams active, KeyCounters keyCounters, Tracing tracing) {
+        this.tracing = tracing.enabled() ? tracing : null;
         this.intake = intake;
         this.upstreams = upstreams;
         this.catalog = upstreams.catalog();
@@ -149,6 +154,9 @@ final class MessagesEndpoint {
      * catalog not fetched yet) goes on through {@code onThread}, which runs the step on a virtual thread.
      */
     void start(Exchange x, byte[] body, java.util.function.Consumer<BlockingStep> onThread) {
+        if (tracing != null) {
+            x.trace = tracing.request(x.request.getHeaders(), x.startNanos, x.requestId);
+        }
         if (upstreams.anyAnthropic()) {
             x.clientBody = body; // an upstream may take it untranslated
         }
@@ -237,6 +245,9 @@ final class MessagesEndpoint {
         x.clientModel = tr.facts().clientModel();
         x.upstreamModel = tr.facts().upstreamModel();
         ignored.note(tr.unknownFields(), x.request.getHeaders().get("anthropic-beta"));
+        if (x.trace != null) {
+            x.trace.translated(tr);
+        }
     }
 
     /** The first attempt, once the model catalog (and with it the model's window) is known if it can be. */
@@ -260,7 +271,8 @@ final class MessagesEndpoint {
     static final String SESSION_HEADER = "x-claude-code-session-id";
 
     /** One upstream call and what watches it for a departed client until its answer is taken over. */
-    private record Call(UpstreamClient.Exchange exchange, AtomicBoolean clientGone, ClientWatch watch) {}
+    private record Call(UpstreamClient.Exchange exchange, AtomicBoolean clientGone, ClientWatch watch,
+                        AttemptSpan span) {}
 
     private Call open(Exchange x, Attempt attempt) {
         int u = attempt.upstream();
@@ -271,20 +283,28 @@ final class MessagesEndpoint {
         if (pass != null) {
             pass.begun();
         }
+        boolean anthropic = upstreams.anthropic(u);
+        String path = anthropic ? "/v1/messages" : "/v1/chat/completions";
+        AttemptSpan span = x.trace == null ? null
+                : x.trace.attempt(attempt, x.upstream, upstreams.client(u).base(), path, anthropic);
         java.util.function.IntConsumer done = status -> {
             load.end();
             metrics.upstreamResponse(u, status);
             if (gate != null) {
                 gate.release(); // room on this upstream: the fair queue's next request
             }
+            if (span != null && status > 0) {
+                span.ended(status); // no response (0): answer() ends it with the failure
+            }
         };
+        String[] traceHeaders = span != null ? span.traceHeaders() : clientTraceContext(x);
         UpstreamClient.Exchange call;
-        if (upstreams.anthropic(u)) {
-            call = upstreams.client(u).post("/v1/messages", passthroughBody(x, attempt), x.requestId, done,
+        if (anthropic) {
+            call = upstreams.client(u).post(path, passthroughBody(x, attempt), x.requestId, done,
                     new String[] {"anthropic-version", orDefault(x.request.getHeaders().get("anthropic-version")),
-                            "anthropic-beta", x.request.getHeaders().get("anthropic-beta")});
+                            "anthropic-beta", x.request.getHeaders().get("anthropic-beta")}, traceHeaders);
         } else {
-            call = upstreams.client(u).post("/v1/chat/completions", chatBody(x, attempt, u), x.requestId, done);
+            call = upstreams.client(u).post(path, chatBody(x, attempt, u), x.requestId, done, null, traceHeaders);
         }
         AtomicBoolean clientGone = new AtomicBoolean();
         x.request.addFailureListener(t -> {
@@ -303,7 +323,17 @@ final class MessagesEndpoint {
                         () -> call.abort(new java.util.concurrent.TimeoutException("no response head within "
                                 + config.upstreamHeadTimeout().toSeconds() + " s")))
                 : new ClientWatch(x.request, onGone, watches);
-        return new Call(call, clientGone, watch);
+        return new Call(call, clientGone, watch, span);
+    }
+
+    /**
+     * Tracing off: the client's W3C trace context goes upstream as it came, so that an upstream tracing on its own
+     * (vLLM's {@code --otlp-traces-endpoint}) joins the client's trace; null when the client sent none.
+     */
+    private static String[] clientTraceContext(Exchange x) {
+        String traceparent = x.request.getHeaders().get("traceparent");
+        return traceparent == null ? null
+                : new String[] {"traceparent", traceparent, "tracestate", x.request.getHeaders().get("tracestate")};
     }
 
     /** Sends {@code attempt} and answers the client, waiting for the upstream's headers (blocking). */
@@ -327,6 +357,9 @@ final class MessagesEndpoint {
                         IOException failure) throws IOException, InterruptedException {
         if (failure != null) {
             c.watch.close();
+            if (c.span != null) {
+                c.span.failed(failure, failure.getMessage());
+            }
             if (c.clientGone.get()) {
                 cancelled(x, "before_response");
                 return;
@@ -448,6 +481,9 @@ final class MessagesEndpoint {
         switch (d) {
             case Decision.Retry r -> {
                 Attempt next = r.next();
+                if (x.trace != null) {
+                    x.trace.retried(next, upstreams.name(next.previous().upstream()), upstreams.name(next.upstream()));
+                }
                 if (next.reason() == RetryReason.FAILOVER) {
                     int from = next.previous().upstream();
                     metrics.failover(from);
@@ -483,8 +519,11 @@ final class MessagesEndpoint {
         watch.close(); // before answering: the client may send its next request at once on this connection
         x.ttftNanos = System.nanoTime() - x.startNanos;
         try {
-            TranslatedResponse r = ResponseTranslator.translate(body, attempt.request().facts(),
-                    AnthropicIds.messageId());
+            String id = AnthropicIds.messageId();
+            if (x.trace != null) {
+                x.trace.responseId(id);
+            }
+            TranslatedResponse r = ResponseTranslator.translate(body, attempt.request().facts(), id);
             x.stopReason = r.stopReason();
             x.inputTokens = r.inputTokens();
             x.outputTokens = r.outputTokens();
@@ -516,7 +555,11 @@ final class MessagesEndpoint {
             h.put("x-accel-buffering", "no");
             h.put(Responses.REQUEST_ID, x.requestId);
         }
-        UpstreamStream us = new UpstreamStream(attempt.request().facts(), AnthropicIds.messageId(), x.requestId,
+        String id = AnthropicIds.messageId();
+        if (x.trace != null) {
+            x.trace.responseId(id);
+        }
+        UpstreamStream us = new UpstreamStream(attempt.request().facts(), id, x.requestId,
                 policy.promptEstimate(attempt), x.thread == null ? null : x.thread.recorder()); // hook 2, streaming
         java.util.concurrent.atomic.AtomicReference<Attempt> current = new java.util.concurrent.atomic.AtomicReference<>(
                 attempt);

@@ -200,6 +200,15 @@ public final class UpstreamClient implements AutoCloseable {
      */
     public Exchange post(String path, byte[] body, String requestId, java.util.function.IntConsumer done,
                          String[] anthropicHeaders) {
+        return post(path, body, requestId, done, anthropicHeaders, null);
+    }
+
+    /**
+     * As {@link #post(String, byte[], String, java.util.function.IntConsumer, String[])}, with trace-context headers
+     * ({@code traceparent}, …; name then value, a null value left out; may be null).
+     */
+    public Exchange post(String path, byte[] body, String requestId, java.util.function.IntConsumer done,
+                         String[] anthropicHeaders, String[] traceHeaders) {
         // the same bound on silence between chunks: a stalled upstream ends the stream with an error, never a hang
         Request r = http.newRequest(resolve(path)).method(HttpMethod.POST)
                 .idleTimeout(upstreamTimeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -219,6 +228,13 @@ public final class UpstreamClient implements AutoCloseable {
                         for (int i = 0; i + 1 < anthropicHeaders.length; i += 2) {
                             if (anthropicHeaders[i + 1] != null) {
                                 h.put(anthropicHeaders[i], anthropicHeaders[i + 1]);
+                            }
+                        }
+                    }
+                    if (traceHeaders != null) {
+                        for (int i = 0; i + 1 < traceHeaders.length; i += 2) {
+                            if (traceHeaders[i + 1] != null) {
+                                h.put(traceHeaders[i], traceHeaders[i + 1]);
                             }
                         }
                     }
