@@ -129,19 +129,17 @@ public final class RequestSpan {
         }
         String error = stopReason != null && stopReason.startsWith("error:") ? stopReason.substring(6) : null;
         if (status == 200) {
-            span.setAttribute(GenAi.INPUT_TOKENS, inputTokens + cachedTokens);
-            span.setAttribute(GenAi.CACHE_READ_TOKENS, cachedTokens);
-            span.setAttribute(GenAi.OUTPUT_TOKENS, outputTokens);
+            if (stopReason != null) { // an answer Tolk translated (a passthrough upstream's usage is not read)
+                span.setAttribute(GenAi.INPUT_TOKENS, inputTokens + cachedTokens);
+                span.setAttribute(GenAi.CACHE_READ_TOKENS, cachedTokens);
+                span.setAttribute(GenAi.OUTPUT_TOKENS, outputTokens);
+                span.setAttribute(GenAi.FINISH_REASONS, List.of(error == null ? stopReason : "error"));
+            }
             if (stream && ttftNanos >= 0) {
                 span.setAttribute(GenAi.TIME_TO_FIRST_CHUNK, ttftNanos / 1e9);
             }
         } else if (error == null) {
             error = status == 499 ? "client_cancelled" : Integer.toString(status);
-        }
-        if (stopReason != null && error == null) {
-            span.setAttribute(GenAi.FINISH_REASONS, List.of(stopReason));
-        } else if (status == 200) {
-            span.setAttribute(GenAi.FINISH_REASONS, List.of("error"));
         }
         if (error != null) {
             span.setAttribute(GenAi.ERROR_TYPE, error);

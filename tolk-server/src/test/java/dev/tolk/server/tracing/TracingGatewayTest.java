@@ -183,6 +183,7 @@ class TracingGatewayTest {
                     new UpstreamConfig("sim1", fleet.instance(1).baseUri(), "openai", null, 1, List.of()));
             try (TolkServer tolk = TolkServer.start(GatewayConfig.builder().port(0).upstreams(upstreams)
                     .routing(RoutingPolicy.ROUND_ROBIN).connectTimeout(Duration.ofSeconds(2))
+                    .apiKeys(List.of("team-secret-1", "team-secret-2"))
                     .upstreamTimeout(Duration.ofSeconds(5)).shutdownGrace(Duration.ofSeconds(1)).build(),
                     GatewayExtensions.defaults().withTracing(tracingTo(receiver)))) {
                 byte[] body = ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":20,\"stream\":true,"
@@ -190,10 +191,10 @@ class TracingGatewayTest {
                 // round robin: one request to each while both are up (their spans are traces of their own), then the
                 // third goes to sim0 first, which is down by then
                 for (int i = 0; i < 2; i++) {
-                    assertThat(send(tolk, body).statusCode()).isEqualTo(200);
+                    assertThat(send(tolk, body, "x-api-key", "team-secret-1").statusCode()).isEqualTo(200);
                 }
                 fleet.instance(0).fault(SimFault.down());
-                HttpResponse<String> r = send(tolk, body, "traceparent", TRACEPARENT);
+                HttpResponse<String> r = send(tolk, body, "traceparent", TRACEPARENT, "x-api-key", "team-secret-2");
                 assertThat(r.statusCode()).isEqualTo(200);
                 String requestId = r.headers().firstValue("request-id").orElseThrow();
 
@@ -210,7 +211,10 @@ class TracingGatewayTest {
                         .containsEntry("tolk.upstream.from", "sim0").containsEntry("tolk.upstream", "sim1")
                         .containsEntry("tolk.attempt", 2L);
                 assertThat(request.attributes()).containsEntry("tolk.upstream", "sim1")
-                        .containsEntry("http.response.status_code", 200L);
+                        .containsEntry("http.response.status_code", 200L)
+                        .containsEntry("tolk.key", "api-key-2") // the key's name, never the secret
+                        .containsEntry("tolk.note", "failover:sim0>sim1");
+                assertThat(spans).allSatisfy(s -> assertThat(s.attributes().values().toString()).doesNotContain("secret"));
 
                 List<OtlpReceiver.Received> attempts = spans.stream()
                         .filter(s -> s.kind() == SpanKind.SPAN_KIND_CLIENT)
@@ -221,8 +225,11 @@ class TracingGatewayTest {
                 });
                 OtlpReceiver.Received refused = attempts.get(0);
                 assertThat(refused.attributes()).containsEntry("tolk.upstream", "sim0")
-                        .containsEntry("tolk.attempt", 1L).containsEntry("error.type", "java.net.ConnectException")
-                        .doesNotContainKey("http.response.status_code");
+                        .containsEntry("tolk.attempt", 1L).doesNotContainKey("http.response.status_code");
+                // refused, or the connection kept from the warm-up closed under it: the failure's class
+                assertThat((String) refused.attr("error.type")).isIn("java.net.ConnectException",
+                        "java.io.EOFException", "org.eclipse.jetty.io.EofException",
+                        "java.nio.channels.ClosedChannelException");
                 assertThat(refused.statusCode()).isEqualTo(2); // ERROR
                 OtlpReceiver.Received served = attempts.get(1);
                 assertThat(served.attributes()).containsEntry("tolk.upstream", "sim1")
@@ -231,6 +238,33 @@ class TracingGatewayTest {
                 assertThat(traceparentSentTo(fleet.instance(1), requestId))
                         .isEqualTo("00-" + TRACE_ID + "-" + served.spanId() + "-01");
             }
+        }
+    }
+
+    @Test
+    void anUpstreamThatCannotServeMarksBothSpansWithTheError() throws Exception {
+        try (OtlpReceiver receiver = new OtlpReceiver();
+             SimServer sim = SimServer.start(SimOptions.defaults());
+             TolkServer tolk = TolkServer.start(GatewayConfig.defaults(sim.baseUri()).withPort(0),
+                     GatewayExtensions.defaults().withTracing(tracingTo(receiver)))) {
+            assertThat(send(tolk, claudeCodeTurn().body()).statusCode()).isEqualTo(200); // the model list, while up
+            sim.fault(SimFault.unavailable());
+            HttpResponse<String> r = send(tolk, claudeCodeTurn().body(), "traceparent", TRACEPARENT);
+            assertThat(r.statusCode()).isEqualTo(529);
+
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(receiver.spans().stream()
+                    .filter(s -> s.traceId().equals(TRACE_ID))).hasSize(2));
+            List<OtlpReceiver.Received> spans = receiver.spans().stream()
+                    .filter(s -> s.traceId().equals(TRACE_ID)).toList();
+            OtlpReceiver.Received request = one(spans, SpanKind.SPAN_KIND_SERVER);
+            OtlpReceiver.Received attempt = one(spans, SpanKind.SPAN_KIND_CLIENT);
+            assertThat(request.attributes()).containsEntry("error.type", "overloaded_error")
+                    .containsEntry("http.response.status_code", 529L)
+                    .doesNotContainKeys("gen_ai.usage.input_tokens", "gen_ai.response.finish_reasons");
+            assertThat(request.statusCode()).isEqualTo(2); // ERROR
+            assertThat(attempt.attributes()).containsEntry("error.type", "503")
+                    .containsEntry("http.response.status_code", 503L);
+            assertThat(attempt.statusCode()).isEqualTo(2);
         }
     }
 
