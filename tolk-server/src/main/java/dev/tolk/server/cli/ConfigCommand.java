@@ -4,6 +4,7 @@ import dev.tolk.server.config.ConfigException;
 import dev.tolk.server.config.ConfigLoader;
 import dev.tolk.server.config.GatewayConfig;
 import dev.tolk.server.config.UpstreamConfig;
+import dev.tolk.server.tracing.Tracing;
 import dev.tolk.core.translate.models.ModelRoute;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -75,6 +76,8 @@ public final class ConfigCommand implements Callable<Integer> {
         line("connect-timeout-seconds", Long.toString(c.connectTimeout().toSeconds()), src);
         line("upstream-timeout-seconds", Long.toString(c.upstreamTimeout().toSeconds()), src);
         line("upstream-head-timeout-seconds", Long.toString(c.upstreamHeadTimeout().toSeconds()), src);
+        String tracing = Tracing.describe(System.getenv());
+        line("tracing", maskUrl(tracing), Map.of("tracing", "off".equals(tracing) ? "default" : "OTEL_* variables"));
         loaded.warnings().forEach(w -> System.out.println("# warning: " + w));
         return 0;
     }

@@ -20,14 +20,17 @@ final class GenAi {
     static final AttributeKey<Double> TEMPERATURE = AttributeKey.doubleKey("gen_ai.request.temperature");
     static final AttributeKey<Double> TOP_P = AttributeKey.doubleKey("gen_ai.request.top_p");
     static final AttributeKey<Long> TOP_K = AttributeKey.longKey("gen_ai.request.top_k");
-    static final AttributeKey<List<String>> STOP_SEQUENCES = AttributeKey.stringArrayKey("gen_ai.request.stop_sequences");
+    static final AttributeKey<List<String>> STOP_SEQUENCES =
+            AttributeKey.stringArrayKey("gen_ai.request.stop_sequences");
     static final AttributeKey<String> REASONING_LEVEL = AttributeKey.stringKey("gen_ai.request.reasoning.level");
     static final AttributeKey<Boolean> STREAM = AttributeKey.booleanKey("gen_ai.request.stream");
     static final AttributeKey<Long> INPUT_TOKENS = AttributeKey.longKey("gen_ai.usage.input_tokens");
     static final AttributeKey<Long> OUTPUT_TOKENS = AttributeKey.longKey("gen_ai.usage.output_tokens");
     static final AttributeKey<Long> CACHE_READ_TOKENS = AttributeKey.longKey("gen_ai.usage.cache_read.input_tokens");
-    static final AttributeKey<List<String>> FINISH_REASONS = AttributeKey.stringArrayKey("gen_ai.response.finish_reasons");
-    static final AttributeKey<Double> TIME_TO_FIRST_CHUNK = AttributeKey.doubleKey("gen_ai.response.time_to_first_chunk");
+    static final AttributeKey<List<String>> FINISH_REASONS =
+            AttributeKey.stringArrayKey("gen_ai.response.finish_reasons");
+    static final AttributeKey<Double> TIME_TO_FIRST_CHUNK =
+            AttributeKey.doubleKey("gen_ai.response.time_to_first_chunk");
     static final AttributeKey<String> CONVERSATION_ID = AttributeKey.stringKey("gen_ai.conversation.id");
     static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
 

@@ -21,7 +21,8 @@ import org.eclipse.jetty.http.HttpFields;
  * off the request path. Nothing is made global: the gateway's spans are the only ones.
  */
 final class OtelTracing implements Tracing {
-    private static final TextMapGetter<HttpFields> HEADERS = (carrier, key) -> carrier == null ? null : carrier.get(key);
+    private static final TextMapGetter<HttpFields> HEADERS =
+            (carrier, key) -> carrier == null ? null : carrier.get(key);
 
     private final OpenTelemetrySdk sdk;
     final Tracer tracer;

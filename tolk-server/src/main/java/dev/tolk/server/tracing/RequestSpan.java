@@ -110,7 +110,8 @@ public final class RequestSpan {
     /**
      * Ends the span with how the request ended: {@code inputTokens} are the uncached ones (Anthropic's
      * {@code input_tokens}; the span's {@code gen_ai.usage.input_tokens} includes the cached ones, as the conventions
-     * ask), {@code stopReason} an Anthropic stop reason or {@code error:TYPE}, {@code ttftNanos} −1 when no token came.
+     * ask), {@code stopReason} an Anthropic stop reason or {@code error:TYPE}, {@code ttftNanos} −1 when no token
+     * came.
      */
     public void ended(int status, String upstreamModel, String upstream, String key, long inputTokens,
                       long cachedTokens, long outputTokens, String stopReason, long ttftNanos, String note) {

@@ -62,8 +62,8 @@ public interface Tracing extends AutoCloseable {
     /**
      * The switch: tracing is on when {@code OTEL_TRACES_EXPORTER} names an exporter other than {@code none}, or, with
      * it unset, when {@code OTEL_EXPORTER_OTLP_ENDPOINT} or {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT} is set; never
-     * when {@code OTEL_SDK_DISABLED=true}. {@code properties} are in property form ({@code otel.…}); system properties
-     * win over them.
+     * when {@code OTEL_SDK_DISABLED=true}. {@code properties} are in property form ({@code otel.…}); system
+     * properties win over them.
      */
     static boolean wanted(Map<String, String> properties) {
         if ("true".equalsIgnoreCase(setting(properties, "otel.sdk.disabled"))) {
@@ -75,6 +75,23 @@ public interface Tracing extends AutoCloseable {
         }
         return setting(properties, "otel.exporter.otlp.endpoint") != null
                 || setting(properties, "otel.exporter.otlp.traces.endpoint") != null;
+    }
+
+    /**
+     * What {@code settings} (environment-variable or property keys) make of tracing, in words for {@code tolk config},
+     * without starting anything: {@code off}, or where spans go. Export headers (credentials) are not shown.
+     */
+    static String describe(Map<String, String> settings) {
+        Map<String, String> properties = properties(settings);
+        if (!wanted(properties)) {
+            return "off";
+        }
+        String traces = setting(properties, "otel.exporter.otlp.traces.endpoint");
+        String base = setting(properties, "otel.exporter.otlp.endpoint");
+        String endpoint = traces != null ? traces
+                : (base != null ? base.replaceAll("/+$", "") : "http://localhost:4318") + "/v1/traces";
+        String service = setting(properties, "otel.service.name");
+        return "otlp " + endpoint + " (service " + (service != null ? service : "tolk") + ")";
     }
 
     private static String setting(Map<String, String> properties, String key) {

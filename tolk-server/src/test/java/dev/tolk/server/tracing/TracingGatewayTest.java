@@ -81,7 +81,8 @@ class TracingGatewayTest {
 
     private static String traceparentSentTo(SimServer sim, String requestId) {
         return sim.requests().stream()
-                .filter(e -> e.path().equals("/v1/chat/completions") && requestId.equals(e.headers().get("x-request-id")))
+                .filter(e -> e.path().equals("/v1/chat/completions")
+                        && requestId.equals(e.headers().get("x-request-id")))
                 .map(e -> e.headers().get("traceparent")).findFirst().orElseThrow();
     }
 
@@ -129,8 +130,9 @@ class TracingGatewayTest {
                     .containsEntry("tolk.upstream", "127.0.0.1:" + sim.port())
                     .containsKeys("gen_ai.usage.cache_read.input_tokens", "gen_ai.response.time_to_first_chunk")
                     .doesNotContainKeys("error.type", "tolk.key");
-            JsonNode start = JSON.readTree(r.body().lines().filter(l -> l.startsWith("data: {\"type\":\"message_start\""))
-                    .findFirst().orElseThrow().substring(6));
+            JsonNode start = JSON.readTree(r.body().lines()
+                    .filter(l -> l.startsWith("data: {\"type\":\"message_start\"")).findFirst().orElseThrow()
+                    .substring(6));
             assertThat(request.attr("gen_ai.response.id")).isEqualTo(start.at("/message/id").asText());
             assertThat((Long) request.attr("gen_ai.usage.input_tokens")).isPositive();
             assertThat((Long) request.attr("gen_ai.usage.output_tokens")).isPositive();
@@ -214,7 +216,8 @@ class TracingGatewayTest {
                         .containsEntry("http.response.status_code", 200L)
                         .containsEntry("tolk.key", "api-key-2") // the key's name, never the secret
                         .containsEntry("tolk.note", "failover:sim0>sim1");
-                assertThat(spans).allSatisfy(s -> assertThat(s.attributes().values().toString()).doesNotContain("secret"));
+                assertThat(spans).allSatisfy(s ->
+                        assertThat(s.attributes().values().toString()).doesNotContain("secret"));
 
                 List<OtlpReceiver.Received> attempts = spans.stream()
                         .filter(s -> s.kind() == SpanKind.SPAN_KIND_CLIENT)
@@ -313,6 +316,18 @@ class TracingGatewayTest {
                 "otel.exporter.otlp.endpoint", "http://127.0.0.1:4318"))).isFalse();
         assertThat(Tracing.configure(Map.of("OTEL_SDK_DISABLED", "true", "OTEL_TRACES_EXPORTER", "otlp")))
                 .isSameAs(Tracing.OFF);
+    }
+
+    @Test
+    void tolkConfigSaysWhereSpansGoWithoutStartingAnything() {
+        assertThat(Tracing.describe(Map.of())).isEqualTo("off");
+        assertThat(Tracing.describe(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/")))
+                .isEqualTo("otlp http://collector:4318/v1/traces (service tolk)");
+        assertThat(Tracing.describe(Map.of("OTEL_TRACES_EXPORTER", "otlp", "OTEL_SERVICE_NAME", "gw-eu")))
+                .isEqualTo("otlp http://localhost:4318/v1/traces (service gw-eu)");
+        assertThat(Tracing.describe(Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://c:4318/custom",
+                "OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer secret"))).doesNotContain("secret")
+                .contains("http://c:4318/custom");
     }
 
     @Test
