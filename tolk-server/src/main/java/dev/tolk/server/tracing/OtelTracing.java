@@ -60,8 +60,9 @@ final class OtelTracing implements Tracing {
                     .disableShutdownHook() // the gateway's close exports what is left, after its streams ended
                     .build().getOpenTelemetrySdk());
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("OpenTelemetry configuration (OTEL_*): " + e.getMessage()
-                    + " (Tolk exports traces with otlp: OTEL_TRACES_EXPORTER=otlp or none)", e);
+            String m = String.valueOf(e.getMessage());
+            throw new IllegalArgumentException("OpenTelemetry configuration (OTEL_*): " + m
+                    + (m.contains("otel.traces.exporter") ? " (Tolk ships one: OTEL_TRACES_EXPORTER=otlp)" : ""), e);
         }
     }
 

@@ -333,7 +333,9 @@ class TracingGatewayTest {
     @Test
     void anExporterTolkDoesNotShipIsAStartUpErrorThatSaysWhatToSet() {
         assertThatThrownBy(() -> Tracing.configure(Map.of("OTEL_TRACES_EXPORTER", "zipkin")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("OTEL_TRACES_EXPORTER");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("OTEL_TRACES_EXPORTER=otlp");
+        assertThatThrownBy(() -> Tracing.configure(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a url");
         assertThatThrownBy(() -> Tracing.configure(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317",
                 "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http/protobuf");
