@@ -96,6 +96,6 @@ final class OtelTracing implements Tracing {
 
     @Override
     public void close() {
-        sdk.shutdown().join(10, TimeUnit.SECONDS);
+        sdk.shutdown().join(5, TimeUnit.SECONDS); // a collector that is down does not hold the exit up for long
     }
 }
