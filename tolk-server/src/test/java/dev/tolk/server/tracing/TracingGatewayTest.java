@@ -229,10 +229,11 @@ class TracingGatewayTest {
                 OtlpReceiver.Received refused = attempts.get(0);
                 assertThat(refused.attributes()).containsEntry("tolk.upstream", "sim0")
                         .containsEntry("tolk.attempt", 1L).doesNotContainKey("http.response.status_code");
-                // refused, or the connection kept from the warm-up closed under it: the failure's class
+                // refused, or the connection kept from the warm-up closed under it (also a plain IOException, seen
+                // once on a loaded machine: the socket reset under the request's write): the failure's class
                 assertThat((String) refused.attr("error.type")).isIn("java.net.ConnectException",
                         "java.io.EOFException", "org.eclipse.jetty.io.EofException",
-                        "java.nio.channels.ClosedChannelException");
+                        "java.nio.channels.ClosedChannelException", "java.io.IOException");
                 assertThat(refused.statusCode()).isEqualTo(2); // ERROR
                 OtlpReceiver.Received served = attempts.get(1);
                 assertThat(served.attributes()).containsEntry("tolk.upstream", "sim1")
