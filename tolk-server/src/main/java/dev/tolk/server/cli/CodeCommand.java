@@ -118,8 +118,14 @@ public final class CodeCommand implements Callable<Integer> {
                 }
                 System.err.println("tolk: gateway log -> " + log);
             }
-            try (TolkServer server = TolkServer.start(config,
-                    GatewayExtensions.defaults().withTracing(Tracing.fromEnvironment()))) {
+            TolkServer started;
+            try {
+                started = TolkServer.start(config, GatewayExtensions.defaults().withTracing(Tracing.fromEnvironment()));
+            } catch (IllegalArgumentException | IllegalStateException | dev.tolk.store.StoreException e) {
+                System.err.println("tolk: " + e.getMessage()); // as serve: a bad OTEL_* value, a port in use
+                return 2;
+            }
+            try (TolkServer server = started) {
                 System.err.println("tolk: gateway on " + server.baseUri() + " -> " + config.upstream() + " (model " + model
                         + (window != null ? ", window " + window + " tokens" : "") + "), Claude Code "
                         + (version != null ? version : "of unknown version"));
