@@ -210,7 +210,10 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
                 endBurst();
                 return Action.IDLE;
             }
-            Content.Chunk chunk = source.read();
+            // while a demand is pending, Jetty may be filling and parsing the upstream connection on its own thread for
+            // it: a read from this pass (a ping's, a write's completion) would parse at the same time (an HttpParser
+            // AssertionError under load, the stream lost). The demand's callback runs the pass that reads.
+            Content.Chunk chunk = demanding.get() ? null : source.read();
             if (chunk == null) {
                 if (!out.isEmpty()) {
                     return write(); // the upstream has nothing more right now: send what this pass translated
@@ -223,7 +226,7 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
                     }
                 }
                 endBurst(); // a waiting stream keeps a small buffer, whatever its last burst was
-                if (demanding.compareAndSet(false, true)) {
+                if (demanding.compareAndSet(false, true)) { // else the pending demand's callback will iterate
                     source.demand(demandCallback);
                 }
                 return Action.IDLE;
@@ -340,7 +343,10 @@ final class StreamRelay extends IteratingCallback implements ActiveStreams.Strea
     /** Reads and drops what the upstream body has now; true when it ended (or failed). */
     private boolean drainAvailable() {
         while (true) {
-            Content.Chunk chunk = source.read();
+            // while a demand is pending, Jetty may be filling and parsing the upstream connection on its own thread for
+            // it: a read from this pass (a ping's, a write's completion) would parse at the same time (an HttpParser
+            // AssertionError under load, the stream lost). The demand's callback runs the pass that reads.
+            Content.Chunk chunk = demanding.get() ? null : source.read();
             if (chunk == null) {
                 return false;
             }
