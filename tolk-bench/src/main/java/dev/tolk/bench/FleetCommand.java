@@ -1,5 +1,6 @@
 package dev.tolk.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
@@ -62,31 +63,51 @@ final class FleetCommand implements Callable<Integer> {
                 + result.path("loadAverageAtEnd").asText());
         System.out.println("results: " + resultsDir.resolve("fleet-" + stamp + ".json")
                 + " (and fleet-latest.json); chart: " + chartPath());
-        if (!result.path("harnessErrors").isEmpty()) {
-            System.out.println("harness errors: " + result.path("harnessErrors"));
-            return 1;
-        }
-        return 0;
+        return harnessExit(result);
     }
 
     /** Runs the fleet bench and writes its JSON and chart; returns the result tree. */
     ObjectNode runAndWrite(String stamp) throws Exception {
-        Launcher launcher = parent.launcher();
         FleetSettings settings = quick ? FleetSettings.quickRun() : FleetSettings.fullRun();
+        ObjectNode root = measureAndWrite("fleet", settings.quick(), stamp,
+                (launcher, work, errors) -> new FleetBench(settings, launcher, work, parent.fixturesDir(), errors).run());
+        FleetChart.write(root, chartPath());
+        return root;
+    }
+
+    /** One measurement of the fleet's simulated servers: its result under {@code name} in the JSON. */
+    @FunctionalInterface
+    private interface Measurement {
+        JsonNode run(Launcher launcher, Path work, ArrayNode errors) throws Exception;
+    }
+
+    /**
+     * Runs {@code m} with the machine and its load around it and writes {@code NAME-<stamp>.json} and
+     * {@code NAME-latest.json}; returns the result tree.
+     */
+    private ObjectNode measureAndWrite(String name, boolean quickRun, String stamp, Measurement m) throws Exception {
+        Launcher launcher = parent.launcher();
         ObjectNode root = BenchJson.MAPPER.createObjectNode();
         root.put("timestamp", Instant.now().toString());
-        root.put("quick", settings.quick());
+        root.put("quick", quickRun);
         root.set("machine", Machine.describe(launcher));
         root.put("loadAverageAtStart", Machine.loadAverage());
         ArrayNode errors = root.putArray("harnessErrors");
-        Path work = resultsDir.resolve("work-fleet-" + stamp);
-        root.set("fleet", new FleetBench(settings, launcher, work, parent.fixturesDir(), errors).run());
+        root.set(name, m.run(launcher, resultsDir.resolve("work-" + name + "-" + stamp), errors));
         root.put("loadAverageAtEnd", Machine.loadAverage());
         Files.createDirectories(resultsDir);
-        BenchJson.MAPPER.writeValue(resultsDir.resolve("fleet-" + stamp + ".json").toFile(), root);
-        BenchJson.MAPPER.writeValue(resultsDir.resolve("fleet-latest.json").toFile(), root);
-        FleetChart.write(root, chartPath());
+        BenchJson.MAPPER.writeValue(resultsDir.resolve(name + "-" + stamp + ".json").toFile(), root);
+        BenchJson.MAPPER.writeValue(resultsDir.resolve(name + "-latest.json").toFile(), root);
         return root;
+    }
+
+    /** 1 when the harness itself failed somewhere (said on standard output), else 0. */
+    private static int harnessExit(ObjectNode root) {
+        if (!root.path("harnessErrors").isEmpty()) {
+            System.out.println("harness errors: " + root.path("harnessErrors"));
+            return 1;
+        }
+        return 0;
     }
 
     /** {@code --fairness}: the fairness run alone, written to fairness-&lt;time&gt;.json and fairness-latest.json. */
@@ -96,30 +117,14 @@ final class FleetCommand implements Callable<Integer> {
         System.out.print(FairnessTable.markdown(root));
         System.out.println("load average " + root.path("loadAverageAtStart").asText() + " → "
                 + root.path("loadAverageAtEnd").asText());
-        if (!root.path("harnessErrors").isEmpty()) {
-            System.out.println("harness errors: " + root.path("harnessErrors"));
-            return 1;
-        }
-        return 0;
+        return harnessExit(root);
     }
 
     /** Runs the fairness bench and writes its JSON; returns the result tree. */
     ObjectNode runFairnessAndWrite(String stamp) throws Exception {
-        Launcher launcher = parent.launcher();
         FairnessSettings settings = quick ? FairnessSettings.quickRun() : FairnessSettings.fullRun();
-        ObjectNode root = BenchJson.MAPPER.createObjectNode();
-        root.put("timestamp", Instant.now().toString());
-        root.put("quick", settings.quick());
-        root.set("machine", Machine.describe(launcher));
-        root.put("loadAverageAtStart", Machine.loadAverage());
-        ArrayNode errors = root.putArray("harnessErrors");
-        Path work = resultsDir.resolve("work-fairness-" + stamp);
-        root.set("fairness", new FairnessBench(settings, launcher, work, parent.fixturesDir(), errors).run());
-        root.put("loadAverageAtEnd", Machine.loadAverage());
-        Files.createDirectories(resultsDir);
-        BenchJson.MAPPER.writeValue(resultsDir.resolve("fairness-" + stamp + ".json").toFile(), root);
-        BenchJson.MAPPER.writeValue(resultsDir.resolve("fairness-latest.json").toFile(), root);
-        return root;
+        return measureAndWrite("fairness", settings.quick(), stamp, (launcher, work, errors) ->
+                new FairnessBench(settings, launcher, work, parent.fixturesDir(), errors).run());
     }
 
     private Path chartPath() {
